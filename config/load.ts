@@ -1,0 +1,258 @@
+/**
+ * Loads the configuration from the environment (and an optional `.env` file), checks it,
+ * and lists every problem at once. This is the only module that reads `process.env`.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { Value } from 'typebox/value';
+import { IceServersSchema, type ClinicSettings, type Config, type IceServer } from './schema.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** A bad start: every problem found, each naming the variable and the shape expected. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads the process environment, merged over a `.env` file in `cwd` if one exists. */
+export function readEnvironment(cwd = process.cwd()): Env {
+  const file = join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** The real APIs, used whenever the matching `*_API_URL` is unset. */
+export const DEFAULT_API_URLS = {
+  sendgrid: 'https://api.sendgrid.com',
+  twilio: 'https://api.twilio.com',
+  stripe: 'https://api.stripe.com',
+} as const;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  /** A trimmed value, or undefined when unset or empty. */
+  raw(name: string): string | undefined {
+    const v = this.env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  intList(name: string, fallback: number[], min: number, max: number): number[] {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < min || Number(p) > max)) {
+      this.problems.push(`${name}: expected comma-separated whole numbers from ${min} to ${max}`);
+      return fallback;
+    }
+    return parts.map(Number);
+  }
+
+  url(name: string, fallback?: string, protocols = ['http:', 'https:']): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return v.replace(/\/+$/, '');
+    } catch {
+      this.problems.push(`${name}: expected a URL (${protocols.join(' or ')})`);
+      return fallback;
+    }
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(values as readonly string[]).includes(v)) {
+      this.problems.push(`${name}: expected one of ${values.join(', ')}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  /** A secret: never echoed in a problem, only its expected shape. */
+  secret(name: string, pattern?: RegExp, shape?: string): string | undefined {
+    const v = this.raw(name);
+    if (v !== undefined && pattern && !pattern.test(v)) {
+      this.problems.push(`${name}: expected ${shape ?? 'a different format'} (value not shown)`);
+      return undefined;
+    }
+    return v;
+  }
+
+  /** A group of variables that must be all set or all unset. */
+  group(names: string[], optional: string[] = []): boolean {
+    const set = names.filter((n) => this.raw(n) !== undefined);
+    const extra = optional.filter((n) => this.raw(n) !== undefined);
+    if (set.length === 0 && extra.length === 0) return false;
+    for (const n of names) if (this.raw(n) === undefined) this.problems.push(`${n}: required when ${[...set, ...extra].join(', ')} ${set.length + extra.length > 1 ? 'are' : 'is'} set`);
+    return set.length === names.length;
+  }
+}
+
+/**
+ * Embedded mode keeps its link-signing key in the data folder so that links survive a
+ * restart without any setup; production sets LINK_SECRET.
+ */
+function embeddedLinkSecret(dataDir: string): string {
+  const file = join(dataDir, 'link-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * Builds the configuration from `env`. Throws a {@link ConfigError} listing every problem.
+ * Tests pass their own `env`; nothing here touches globals.
+ */
+export function loadConfig(env: Env = readEnvironment()): Config {
+  const r = new Reader(env);
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.string('HOST', '127.0.0.1');
+  const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`) as string;
+  const dataDir = resolve(r.string('DATA_DIR', './data'));
+  const databaseUrl = r.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  const databaseSchema = r.string('DATABASE_SCHEMA', 'public');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) r.problems.push('DATABASE_SCHEMA: expected a lower-case SQL identifier');
+  const redisUrl = r.url('REDIS_URL', undefined, ['redis:', 'rediss:']);
+  const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
+
+  let linkSecret = r.secret('LINK_SECRET', /^.{32,}$/, 'at least 32 characters');
+  if (linkSecret === undefined && r.raw('LINK_SECRET') === undefined) {
+    if (databaseUrl) r.problems.push('LINK_SECRET: required with DATABASE_URL (at least 32 random characters)');
+    else linkSecret = embeddedLinkSecret(dataDir);
+  }
+
+  const whsec = /^whsec_[A-Za-z0-9+/=]{16,}$/;
+  const hasAgenda = r.group(['AGENDA_API_URL', 'AGENDA_API_TOKEN', 'AGENDA_WEBHOOK_SECRET']);
+  const agendaUrl = r.url('AGENDA_API_URL');
+  const agendaToken = r.secret('AGENDA_API_TOKEN');
+  const agendaSecret = r.secret('AGENDA_WEBHOOK_SECRET', whsec, 'whsec_ followed by base64');
+  const agenda = hasAgenda && agendaUrl && agendaToken && agendaSecret
+    ? { apiUrl: agendaUrl, apiToken: agendaToken, webhookSecret: agendaSecret, demo: false }
+    : {
+        // The demo agenda is served by this process; its credentials derive from the link
+        // secret so that they are stable across restarts and never equal a real hub's.
+        apiUrl: `http://127.0.0.1:${port}/demo/api`,
+        apiToken: `demo_${Buffer.from(`${linkSecret ?? ''}:demo-token`).toString('base64url').slice(0, 32)}`,
+        webhookSecret: `whsec_${Buffer.from(`${linkSecret ?? ''}:demo-webhook`).toString('base64')}`,
+        demo: true,
+      };
+
+  const hasJitsi = r.group(['JITSI_DOMAIN', 'JITSI_APP_ID', 'JITSI_APP_SECRET'], ['JITSI_AUDIENCE', 'JITSI_EVENTS_TOKEN']);
+  const jitsiDomain = r.raw('JITSI_DOMAIN');
+  if (jitsiDomain && !/^[a-z0-9.-]+(:\d+)?$/i.test(jitsiDomain)) r.problems.push('JITSI_DOMAIN: expected a host name such as meet.example.org');
+  const jitsiSecret = r.secret('JITSI_APP_SECRET', /^.{32,}$/, 'at least 32 characters');
+  const jitsi = hasJitsi && jitsiDomain && jitsiSecret
+    ? {
+        domain: jitsiDomain,
+        appId: r.string('JITSI_APP_ID', ''),
+        appSecret: jitsiSecret,
+        audience: r.string('JITSI_AUDIENCE', r.string('JITSI_APP_ID', '')),
+        eventsToken: r.secret('JITSI_EVENTS_TOKEN', /^.{24,}$/, 'at least 24 characters'),
+      }
+    : undefined;
+
+  let iceServers: IceServer[] = [];
+  const ice = r.raw('ICE_SERVERS');
+  if (ice !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(ice);
+      if (Value.Check(IceServersSchema, parsed)) iceServers = parsed;
+      else r.problems.push('ICE_SERVERS: expected a JSON array of {urls, username?, credential?}');
+    } catch {
+      r.problems.push('ICE_SERVERS: expected JSON');
+    }
+  }
+
+  const mailFrom = r.string('MAIL_FROM', 'teleconsultation@localhost');
+  if (!/^[^@\s]+@[^@\s]+$/.test(mailFrom)) r.problems.push('MAIL_FROM: expected an email address');
+  const sendgridKey = r.secret('SENDGRID_API_KEY');
+  const sendgrid = sendgridKey
+    ? {
+        apiKey: sendgridKey,
+        apiUrl: r.url('SENDGRID_API_URL', DEFAULT_API_URLS.sendgrid) as string,
+        webhookPublicKey: r.secret('SENDGRID_WEBHOOK_PUBLIC_KEY'),
+      }
+    : undefined;
+  if (sendgridKey && r.raw('MAIL_FROM') === undefined) r.problems.push('MAIL_FROM: required with SENDGRID_API_KEY');
+
+  const hasTwilio = r.group(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'], ['TWILIO_FROM', 'TWILIO_MESSAGING_SERVICE_SID']);
+  const twilioSid = r.secret('TWILIO_ACCOUNT_SID', /^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hex digits');
+  const twilioToken = r.secret('TWILIO_AUTH_TOKEN');
+  const twilioFrom = r.raw('TWILIO_FROM');
+  const twilioService = r.raw('TWILIO_MESSAGING_SERVICE_SID');
+  if (hasTwilio && !twilioFrom && !twilioService) r.problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required with TWILIO_ACCOUNT_SID');
+  if (twilioFrom && !/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/.test(twilioFrom)) r.problems.push('TWILIO_FROM: expected an E.164 number or an alphanumeric sender of at most 11 characters');
+  const twilio = hasTwilio && twilioSid && twilioToken
+    ? { accountSid: twilioSid, authToken: twilioToken, from: twilioFrom, messagingServiceSid: twilioService, apiUrl: r.url('TWILIO_API_URL', DEFAULT_API_URLS.twilio) as string }
+    : undefined;
+
+  const hasStripe = r.group(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+  const stripeKey = r.secret('STRIPE_SECRET_KEY', /^(sk|rk)_(test|live)_\w+$/, 'sk_test_…, sk_live_… or a restricted rk_ key');
+  const stripeWh = r.secret('STRIPE_WEBHOOK_SECRET', /^whsec_\w+$/, 'whsec_…');
+  const stripe = hasStripe && stripeKey && stripeWh
+    ? { secretKey: stripeKey, webhookSecret: stripeWh, apiUrl: r.url('STRIPE_API_URL', DEFAULT_API_URLS.stripe) as string }
+    : undefined;
+
+  const currency = r.string('DEFAULT_CURRENCY', 'EUR').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) r.problems.push('DEFAULT_CURRENCY: expected a 3-letter ISO 4217 code');
+  const clinicDefaults: ClinicSettings = {
+    reminderOffsetsMinutes: r.intList('DEFAULT_REMINDER_OFFSETS_MINUTES', [1440], 1, 60 * 24 * 30),
+    invitationMinutesBefore: r.int('DEFAULT_INVITATION_MINUTES_BEFORE', 15, 0, 24 * 60),
+    invoicePresetsCents: r.intList('DEFAULT_INVOICE_PRESETS_CENTS', [2500, 3000, 5000], 1, 10_000_000),
+    invoiceMaxCents: r.int('DEFAULT_INVOICE_MAX_CENTS', 50_000, 1, 10_000_000),
+    currency,
+    paymentReminderMinutes: r.int('DEFAULT_PAYMENT_REMINDER_MINUTES', 1440, 1, 60 * 24 * 30),
+    senderName: r.string('DEFAULT_SENDER_NAME', 'Téléconsultation'),
+  };
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    databaseSchema,
+    redisUrl,
+    logLevel,
+    linkSecret: linkSecret ?? '',
+    linkGraceHours: r.int('LINK_GRACE_HOURS', 24, 1, 24 * 30),
+    agenda,
+    reconcileEveryMinutes: r.int('AGENDA_RECONCILE_EVERY_MINUTES', 10, 0, 24 * 60),
+    agendaTimeoutMs: r.int('AGENDA_TIMEOUT_MS', 10_000, 100, 120_000),
+    jitsi,
+    iceServers,
+    mailFrom,
+    sendgrid,
+    twilio,
+    stripe,
+    clinicDefaults,
+    workers: r.oneOf('WORKERS', ['on', 'off'] as const, 'on') === 'on',
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -1,0 +1,105 @@
+/**
+ * The one typed configuration of the service. Everything that varies between a laptop,
+ * CI and a clinic's production lives here; `config/load.ts` is the only reader of the
+ * environment. Optional blocks are `undefined` when their service is not configured, and
+ * the product then falls back to its first-run stand-ins (demo agenda, dev outbox,
+ * sandbox payments, peer-to-peer calls), each clearly labelled as such.
+ */
+import { Type, type Static } from 'typebox';
+
+/** One STUN/TURN server, as `RTCIceServer` in the browser. */
+export const IceServerSchema = Type.Object({
+  urls: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
+  username: Type.Optional(Type.String()),
+  credential: Type.Optional(Type.String()),
+});
+export type IceServer = Static<typeof IceServerSchema>;
+export const IceServersSchema = Type.Array(IceServerSchema);
+
+/** Per-clinic settings; the database keeps each clinic's own copy, seeded from these defaults. */
+export interface ClinicSettings {
+  /** Reminders before the start, in minutes (e.g. [1440] for 24 h). Empty: no reminder. */
+  reminderOffsetsMinutes: number[];
+  /** The waiting-room invitation, minutes before the start. */
+  invitationMinutesBefore: number;
+  /** Preset invoice amounts in cents. */
+  invoicePresetsCents: number[];
+  /** Largest amount a practitioner may type, in cents. */
+  invoiceMaxCents: number;
+  /** ISO 4217 currency, upper case. */
+  currency: string;
+  /** Unpaid invoice reminder delay, in minutes. */
+  paymentReminderMinutes: number;
+  /** Name shown as the sender of emails and in SMS. */
+  senderName: string;
+}
+
+export interface AgendaConfig {
+  apiUrl: string;
+  apiToken: string;
+  /** Standard Webhooks secret, `whsec_<base64>`. */
+  webhookSecret: string;
+  /** True when the agenda is the built-in demo stand-in rather than a real hub. */
+  demo: boolean;
+}
+
+export interface JitsiConfig {
+  domain: string;
+  appId: string;
+  appSecret: string;
+  audience: string;
+  eventsToken: string | undefined;
+}
+
+export interface SendgridConfig {
+  apiKey: string;
+  apiUrl: string;
+  webhookPublicKey: string | undefined;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  from: string | undefined;
+  messagingServiceSid: string | undefined;
+  apiUrl: string;
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Base of every link we send, without a trailing slash. */
+  publicUrl: string;
+  /** Embedded database and file storage folder. */
+  dataDir: string;
+  /** PostgreSQL URL; undefined means embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** PostgreSQL schema for our tables (tests use one per run). */
+  databaseSchema: string;
+  redisUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Key for signed links and session cookies. Never logged. */
+  linkSecret: string;
+  /** Where links lead when opened: hours a link stays valid after the appointment's end. */
+  linkGraceHours: number;
+  agenda: AgendaConfig;
+  /** Reconciliation period with the agenda API, in minutes (0 disables the schedule). */
+  reconcileEveryMinutes: number;
+  /** Timeout of one agenda API call, in milliseconds. */
+  agendaTimeoutMs: number;
+  jitsi: JitsiConfig | undefined;
+  iceServers: IceServer[];
+  mailFrom: string;
+  sendgrid: SendgridConfig | undefined;
+  twilio: TwilioConfig | undefined;
+  stripe: StripeConfig | undefined;
+  clinicDefaults: ClinicSettings;
+  /** Whether background job workers run in this process (off for a web-only instance). */
+  workers: boolean;
+}
