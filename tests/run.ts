@@ -13,6 +13,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Jasmine from 'jasmine';
 import { chromiumPath } from './support/chromium.ts';
+import { dropTemplates } from './support/database.ts';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -40,7 +41,7 @@ async function runNodeSpecs(): Promise<Totals> {
   const jasmine = new Jasmine({ projectBaseDir: root });
   jasmine.exitOnCompletion = false;
   jasmine.loadConfig({ spec_dir: '.', spec_files: files, random: false, stopSpecOnExpectationFailure: false });
-  jasmine.jasmine.DEFAULT_TIMEOUT_INTERVAL = 120_000;
+  (jasmine as unknown as { jasmine: { DEFAULT_TIMEOUT_INTERVAL: number } }).jasmine.DEFAULT_TIMEOUT_INTERVAL = 120_000;
   const totals: Totals = { passed: 0, failed: 0 };
   jasmine.clearReporters();
   jasmine.addReporter({
@@ -66,6 +67,7 @@ async function runNodeSpecs(): Promise<Totals> {
   });
   const started = Date.now();
   await jasmine.execute();
+  await dropTemplates().catch((err: unknown) => console.log(`could not drop test databases: ${String(err)}`));
   console.log(`node specs: ${totals.passed} passed, ${totals.failed} failed (${files.length} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return totals;
 }

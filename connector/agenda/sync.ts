@@ -1,0 +1,135 @@
+/**
+ * Keeps the agenda and us in step, both ways:
+ * - write-back: the "Rejoindre" link, patient link, status and payment go to the agenda
+ *   with `PUT /appointments/{id}/teleconsultation`, as a durable job retried with backoff;
+ * - reconciliation: pages through `GET /appointments?updatedSince=` at start-up and on a
+ *   schedule, so that a missed webhook is caught up, and re-plans any write-back that
+ *   exhausted its retries.
+ */
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database, Tx } from '../db/client.ts';
+import { syncState, teleconsultations } from '../db/schema.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { applyAppointment, type ApplyContext, type ChangeListener } from '../teleconsultations/apply.ts';
+import { latestLinks, linkUrl } from '../teleconsultations/links.ts';
+import type { TeleconsultationWriteBack } from './appointment.ts';
+import type { AgendaClient } from './client.ts';
+
+export const WRITEBACK_QUEUE = 'agenda-writeback';
+export const RECONCILE_QUEUE = 'agenda-reconcile';
+const WATERMARK_KEY = 'agenda.updatedSince';
+/** Re-read a little before the last change seen: clocks differ and pages race with writes. */
+const WATERMARK_OVERLAP_MS = 5 * 60_000;
+
+/** Contributes the payment part of the write-back (the billing module provides it). */
+export type PaymentWriteBack = (q: Database['db'], teleconsultationId: string) => Promise<TeleconsultationWriteBack['payment']>;
+
+export interface AgendaSyncDeps {
+  database: Database;
+  queue: JobQueue;
+  client: AgendaClient;
+  log: Logger;
+  publicUrl: string;
+  linkSecret: string;
+  apply: ApplyContext;
+  payment?: PaymentWriteBack;
+}
+
+/** Plans a write-back in the transaction of the change that needs it. */
+export async function planWriteBack(queue: JobQueue, tx: Tx, teleconsultationId: string): Promise<void> {
+  await queue.send(WRITEBACK_QUEUE, { teleconsultationId }, { tx, singletonKey: teleconsultationId });
+}
+
+/** The change listener that plans a write-back whenever the agenda has something to learn. */
+export function writeBackListener(queue: JobQueue): ChangeListener {
+  return async (tx, change) => {
+    const t = change.teleconsultation;
+    if (t.revision > t.agendaRevision) await planWriteBack(queue, tx, t.id);
+  };
+}
+
+/** Builds what the agenda should show for a teleconsultation, from the database. */
+export async function writeBackBody(deps: AgendaSyncDeps, teleconsultationId: string): Promise<{ appointmentId: string; revision: number; body: TeleconsultationWriteBack } | null> {
+  const { db } = deps.database;
+  const [t] = await db.select().from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
+  if (!t) return null;
+  const links = await latestLinks(db, t.id);
+  if (!links.practitioner || !links.patient) return null;
+  return {
+    appointmentId: t.appointmentId,
+    revision: t.revision,
+    body: {
+      joinUrl: linkUrl(deps.publicUrl, deps.linkSecret, links.practitioner),
+      patientUrl: linkUrl(deps.publicUrl, deps.linkSecret, links.patient),
+      status: t.status,
+      payment: deps.payment ? await deps.payment(db, t.id) : null,
+    },
+  };
+}
+
+/** One write-back attempt; throws (so the queue retries) when the agenda is unavailable. */
+export async function runWriteBack(deps: AgendaSyncDeps, teleconsultationId: string): Promise<void> {
+  const wb = await writeBackBody(deps, teleconsultationId);
+  if (!wb) return;
+  try {
+    await deps.client.putTeleconsultation(wb.appointmentId, wb.body);
+  } catch (err) {
+    const e = err as { code?: string; retryable?: boolean; status?: number };
+    if (e.retryable === false) {
+      // The agenda refused for good (e.g. the appointment is gone there): record and stop.
+      deps.log.warn({ teleconsultationId, code: e.code, status: e.status }, 'agenda refused the write-back');
+      return;
+    }
+    throw err;
+  }
+  await deps.database.db.update(teleconsultations)
+    .set({ agendaRevision: sql`greatest(${teleconsultations.agendaRevision}, ${wb.revision})` })
+    .where(eq(teleconsultations.id, teleconsultationId));
+  deps.log.info({ teleconsultationId, revision: wb.revision, status: wb.body.status }, 'agenda write-back done');
+}
+
+/** Pages through the agenda's changes since the watermark and applies each appointment. */
+export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{ seen: number; applied: number; replanned: number }> {
+  const { db } = deps.database;
+  const [mark] = await db.select().from(syncState).where(eq(syncState.key, WATERMARK_KEY));
+  const since = mark ? mark.value : new Date(0).toISOString();
+  let newest = Date.parse(since);
+  let seen = 0;
+  let applied = 0;
+  for await (const appointment of deps.client.listAllUpdatedSince(since, pageSize)) {
+    seen++;
+    const outcome = await db.transaction((tx) => applyAppointment(tx, deps.apply, { appointment }));
+    if (outcome !== 'stale' && outcome !== 'ignored' && outcome !== 'unchanged') applied++;
+    newest = Math.max(newest, Date.parse(appointment.updatedAt));
+  }
+  const next = new Date(Math.max(0, newest - WATERMARK_OVERLAP_MS)).toISOString();
+  if (seen > 0 && next > since) {
+    await db.insert(syncState).values({ key: WATERMARK_KEY, value: next, updatedAt: deps.apply.now() })
+      .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
+  }
+  // Write-backs whose retries ran out are planned again: the database remembers they are due.
+  const pending = await db.select({ id: teleconsultations.id }).from(teleconsultations)
+    .where(and(gt(teleconsultations.revision, teleconsultations.agendaRevision)));
+  let replanned = 0;
+  for (const p of pending) {
+    const id = await deps.queue.send(WRITEBACK_QUEUE, { teleconsultationId: p.id }, { singletonKey: p.id });
+    if (id) replanned++;
+  }
+  deps.log.info({ seen, applied, replanned }, 'agenda reconciliation done');
+  return { seen, applied, replanned };
+}
+
+/** Registers the write-back and reconciliation jobs. */
+export async function registerAgendaJobs(deps: AgendaSyncDeps, reconcileEveryMinutes: number): Promise<void> {
+  await deps.queue.define<{ teleconsultationId: string }>(
+    // About two days of retries with backoff; past that, reconciliation re-plans it.
+    { name: WRITEBACK_QUEUE, retryLimit: 16, retryDelaySeconds: 2, expireInSeconds: 60, batchSize: 10, policy: 'stately' },
+    (data) => runWriteBack(deps, data.teleconsultationId),
+  );
+  await deps.queue.define<object>(
+    { name: RECONCILE_QUEUE, retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 15 * 60, batchSize: 1, policy: 'singleton' },
+    async () => { await reconcile(deps); },
+  );
+  if (reconcileEveryMinutes > 0) await deps.queue.schedule(RECONCILE_QUEUE, `*/${reconcileEveryMinutes} * * * *`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The application, built from a configuration. Nothing here listens: `server.ts` does,
+ * and tests call the app with `inject()` or on port 0.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Config } from '../config/schema.ts';
+import { createAgendaClient } from './agenda/client.ts';
+import { RECONCILE_QUEUE, registerAgendaJobs, writeBackListener } from './agenda/sync.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { demoRoutes } from './demo/routes.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+import { loggerOptions } from './http/logging.ts';
+import { integratorRoutes } from './integrators/routes.ts';
+import { createJobQueue } from './jobs/queue.ts';
+import { createLiveBus } from './live/bus.ts';
+import type { Services } from './services.ts';
+import { agendaWebhookRoutes } from './webhooks/agenda.ts';
+import { keepRawBodies } from './webhooks/raw-body.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface BuildOptions {
+  /** An already-open embedded database (tests clone a migrated one). */
+  pglite?: PGlite;
+  /** The clock, for tests that need another "now". */
+  now?: () => Date;
+  /** Job polling interval in seconds (pg-boss minimum 0.5). */
+  pollingIntervalSeconds?: number;
+}
+
+export const API_VERSION = '1.0.0';
+
+/** Builds the app and its services; call `close()` to release everything. */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    // A stalled client must not hold a worker for ever; jobs do the slow work.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const log = app.log as unknown as Services['log'];
+  let database: Database;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: opts.pglite });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const now = opts.now ?? (() => new Date());
+  const queue = createJobQueue(database, log, { workers: config.workers, pollingIntervalSeconds: opts.pollingIntervalSeconds });
+  const bus = createLiveBus(config.redisUrl, log);
+  const agenda = createAgendaClient({ apiUrl: config.agenda.apiUrl, apiToken: config.agenda.apiToken, timeoutMs: config.agendaTimeoutMs });
+  const services: Services = {
+    config, log, database, queue, bus, agenda, now,
+    apply: { linkGraceHours: config.linkGraceHours, listeners: [], now },
+  };
+  app.decorate('services', services);
+  services.apply.listeners.push(writeBackListener(queue));
+  await registerAgendaJobs({
+    database, queue, client: agenda, log, publicUrl: config.publicUrl, linkSecret: config.linkSecret, apply: services.apply,
+  }, config.reconcileEveryMinutes);
+
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Teleconsult Connector',
+        version: API_VERSION,
+        description: 'Teleconsultations for a practice agenda: webhook intake, integrator API, links and live events.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Integrator API key (tck_…), one per clinic.' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (scope) => {
+    keepRawBodies(scope);
+    await agendaWebhookRoutes(scope, services);
+  });
+  await app.register(async (scope) => healthRoutes(scope, services));
+  await app.register(async (scope) => integratorRoutes(scope, services));
+  if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));
+
+  app.addHook('onReady', async () => {
+    await queue.start();
+  });
+  app.addHook('onListen', async () => {
+    // Catch up on whatever changed while we were away.
+    await queue.send(RECONCILE_QUEUE, {}, { singletonKey: 'startup' });
+  });
+  app.addHook('onClose', async () => {
+    await queue.stop();
+    await bus.close();
+    await database.close();
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorBody } from './errors.ts';
+
+/** Fastify's own errors that are the client's fault, with our code for each. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+/** Installs the one place where errors become responses. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    let status: number;
+    let body: ErrorBody;
+    if (err instanceof AppError) {
+      status = err.statusCode;
+      body = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
+    } else if (err.validation) {
+      status = 400;
+      body = {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'The request does not match its schema.',
+          details: err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath}`, problem: v.message })),
+        },
+      };
+    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      body = { error: { code: FASTIFY_CODES[err.code] ?? err.code ?? 'BAD_REQUEST', message: err.message } };
+    } else {
+      status = 500;
+      body = { error: { code: 'INTERNAL', message: 'Internal error.' } };
+    }
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.error.code, status }, 'request refused');
+    void reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such route.' } } satisfies ErrorBody);
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Durable jobs on PostgreSQL (or PGlite) with pg-boss. A job that matters is planned in
+ * the same transaction as the change that needs it: pass that transaction as `tx`.
+ */
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { txExecutor, type Database, type Queryable } from '../db/client.ts';
+
+export interface SendOptions {
+  /** Plan the job inside this transaction: it exists only if the transaction commits. */
+  tx?: Queryable;
+  startAfter?: Date;
+  /** At most one queued job with this key (pg-boss singleton). */
+  singletonKey?: string;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+}
+
+export interface QueueDefinition {
+  name: string;
+  /** Retries with exponential backoff from `retryDelaySeconds`. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** How long one attempt may run before pg-boss takes it back. */
+  expireInSeconds: number;
+  /** Jobs fetched per poll; each is handled concurrently within the batch. */
+  batchSize: number;
+  /** pg-boss queue policy: 'stately' keeps at most one queued and one active job per singleton key. */
+  policy?: 'standard' | 'short' | 'singleton' | 'stately';
+}
+
+export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
+
+export interface JobQueue {
+  define<T extends object>(def: QueueDefinition, handler: JobHandler<T>): Promise<void>;
+  send<T extends object>(name: string, data: T, opts?: SendOptions): Promise<string | null>;
+  schedule(name: string, cron: string): Promise<void>;
+  start(): Promise<void>;
+  /** Stops fetching, lets running handlers finish (up to `timeoutMs`), releases the rest. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export interface QueueOptions {
+  /** Run handlers in this process. Off: the queue only plans jobs. */
+  workers: boolean;
+  pollingIntervalSeconds?: number;
+}
+
+/** Creates the queue on the service's database. */
+export function createJobQueue(database: Database, log: Logger, opts: QueueOptions): JobQueue {
+  const boss = database.kind === 'postgres'
+    ? new PgBoss({ connectionString: database.connectionString, max: 5, application_name: 'teleconsult-jobs' })
+    : new PgBoss({ db: database.executor as PgBoss.Db });
+  boss.on('error', (err: Error) => log.error({ err }, 'job queue error'));
+  const defs: { def: QueueDefinition; handler: JobHandler<object> }[] = [];
+  const schedules: { name: string; cron: string }[] = [];
+  let started = false;
+
+  async function register(def: QueueDefinition, handler: JobHandler<object>): Promise<void> {
+    await boss.createQueue(def.name, {
+      name: def.name,
+      policy: def.policy ?? 'standard',
+      retryLimit: def.retryLimit,
+      retryDelay: def.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: def.expireInSeconds,
+    });
+    if (!opts.workers) return;
+    await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+      // pg-boss completes or fails the whole batch together; settle each job on its own
+      // so that one failure retries only itself.
+      await Promise.all(jobs.map(async (job) => {
+        try {
+          await handler(job.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
+          await boss.complete(def.name, job.id);
+        } catch (err) {
+          log.warn({ err, queue: def.name, jobId: job.id }, 'job attempt failed');
+          await boss.fail(def.name, job.id, { message: err instanceof Error ? err.message : String(err) });
+        }
+      }));
+    });
+  }
+
+  return {
+    async define(def, handler) {
+      defs.push({ def, handler: handler as JobHandler<object> });
+      if (started) await register(def, handler as JobHandler<object>);
+    },
+    async send(name, data, o = {}) {
+      const options: PgBoss.SendOptions = {};
+      if (o.startAfter) options.startAfter = o.startAfter;
+      if (o.singletonKey) options.singletonKey = o.singletonKey;
+      if (o.retryLimit !== undefined) options.retryLimit = o.retryLimit;
+      if (o.retryDelaySeconds !== undefined) options.retryDelay = o.retryDelaySeconds;
+      if (o.tx) options.db = txExecutor(o.tx) as PgBoss.Db;
+      return boss.send(name, data, options);
+    },
+    async schedule(name, cron) {
+      schedules.push({ name, cron });
+      if (started) await boss.schedule(name, cron);
+    },
+    async start() {
+      await boss.start();
+      started = true;
+      for (const { def, handler } of defs) await register(def, handler);
+      for (const s of schedules) await boss.schedule(s.name, s.cron);
+    },
+    async stop(timeoutMs = 10_000) {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: database.kind === 'postgres' });
+    },
+  };
+}

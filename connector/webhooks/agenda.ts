@@ -1,0 +1,95 @@
+/**
+ * `POST /webhooks/agenda`: the hub's signed appointment events (Standard Webhooks).
+ * Raw body → signature → shape → one transaction that records the delivery id and
+ * applies the appointment; the work that calls out (write-back, messages) is planned in
+ * that transaction and runs after the acknowledgement.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import type { Static } from 'typebox';
+import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
+import { webhookReceipts } from '../db/schema.ts';
+import { AppError } from '../http/errors.ts';
+import type { Services } from '../services.ts';
+import { applyAppointment, type ApplyOutcome } from '../teleconsultations/apply.ts';
+import { checkShape, parseJson, rawBody } from './raw-body.ts';
+
+const SOURCE = 'agenda';
+
+/** Verifies a Standard Webhooks signature; refuses with a code for each failure. */
+export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Record<string, string | string[] | undefined>): string {
+  const h = (name: string) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const id = h('webhook-id');
+  const timestamp = h('webhook-timestamp');
+  const signature = h('webhook-signature');
+  if (!id || !timestamp || !signature) throw new AppError(400, 'WEBHOOK_HEADERS_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
+  if (id.length > 200) throw new AppError(400, 'WEBHOOK_HEADERS_INVALID', 'webhook-id is too long.');
+  try {
+    new Webhook(secret).verify(raw, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
+  } catch (cause) {
+    if (cause instanceof WebhookVerificationError && /timestamp/i.test(cause.message)) {
+      throw new AppError(400, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'webhook-timestamp is missing, malformed or more than 5 minutes away from now.', undefined, { cause });
+    }
+    throw new AppError(401, 'WEBHOOK_SIGNATURE_INVALID', 'No valid signature for this body.', undefined, { cause });
+  }
+  return id;
+}
+
+const responseSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['applied', 'duplicate', 'stale', 'ignored'] }, outcome: { type: 'string' } },
+} as const;
+
+/** Registers the agenda webhook route (inside the raw-body webhooks scope). */
+export async function agendaWebhookRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const secret = services.config.agenda.webhookSecret;
+  app.post('/webhooks/agenda', {
+    schema: {
+      summary: 'Appointment events from the agenda hub (Standard Webhooks signature)',
+      tags: ['webhooks'],
+      headers: {
+        type: 'object',
+        properties: { 'webhook-id': { type: 'string' }, 'webhook-timestamp': { type: 'string' }, 'webhook-signature': { type: 'string' } },
+      },
+      response: { 200: responseSchema, 202: responseSchema },
+    },
+  }, async (request, reply) => {
+    const raw = rawBody(request.body);
+    const deliveryId = verifyStandardWebhook(secret, raw, request.headers);
+    const body = parseJson(raw);
+    checkShape(AgendaWebhookEnvelopeSchema, body);
+    const envelope = body as Static<typeof AgendaWebhookEnvelopeSchema>;
+    const log = request.log.child({ deliveryId, eventType: envelope.type });
+    if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(envelope.type)) {
+      log.info('unknown agenda event type ignored');
+      return reply.status(202).send({ status: 'ignored' });
+    }
+    const type = envelope.type as AgendaEventType;
+    let input: { appointment: Appointment } | { deleted: AppointmentRef };
+    let ref: AppointmentRef;
+    if (type === 'appointment.deleted') {
+      checkShape(AppointmentRefSchema, envelope.data.appointment, '/data/appointment');
+      ref = envelope.data.appointment as AppointmentRef;
+      input = { deleted: ref };
+    } else {
+      checkShape(AppointmentSchema, envelope.data.appointment, '/data/appointment');
+      ref = envelope.data.appointment as Appointment;
+      input = { appointment: ref as Appointment };
+    }
+
+    const result = await services.database.db.transaction(async (tx): Promise<ApplyOutcome | 'duplicate'> => {
+      const fresh = await tx.insert(webhookReceipts).values({ source: SOURCE, deliveryId, eventType: type })
+        .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
+      if (fresh.length === 0) return 'duplicate';
+      return applyAppointment(tx, services.apply, input);
+    });
+    log.info({ clinicId: ref.clinicId, appointmentId: ref.id, version: ref.version, outcome: result }, 'agenda event received');
+    if (result === 'duplicate') return reply.status(200).send({ status: 'duplicate' });
+    if (result === 'stale') return reply.status(200).send({ status: 'stale' });
+    return reply.status(202).send({ status: result === 'ignored' ? 'ignored' : 'applied', outcome: result });
+  });
+}

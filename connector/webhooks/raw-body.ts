@@ -1,0 +1,40 @@
+/**
+ * Webhook intake plumbing: inside the webhooks plugin only, every body arrives as the raw
+ * bytes the sender signed (any content type), capped at 1 MiB.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { AppError } from '../http/errors.ts';
+
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/** Makes this plugin scope keep request bodies as Buffers. */
+export function keepRawBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+}
+
+/** The raw body of a webhook request (empty when there was none). */
+export function rawBody(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+/** Parses JSON, or refuses with INVALID_JSON. */
+export function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (cause) {
+    throw new AppError(400, 'INVALID_JSON', 'The body is not valid JSON.', undefined, { cause });
+  }
+}
+
+/**
+ * Checks a value against a schema; refuses with VALIDATION_FAILED listing each problem by
+ * path (never the value, which may be patient data).
+ */
+export function checkShape<T extends TSchema>(schema: T, value: unknown, prefix = ''): void {
+  if (Value.Check(schema, value)) return;
+  const problems = [...Value.Errors(schema, value)].slice(0, 20).map((e) => ({ path: `${prefix}${e.instancePath || '/'}`, problem: e.message }));
+  throw new AppError(400, 'VALIDATION_FAILED', 'The body does not match the expected shape.', problems);
+}
