@@ -1,0 +1,21 @@
+import type { Routes } from '@angular/router';
+import type { TranslationKey } from './shared/i18n';
+
+/** Routes of the UI, served under `/app/`. Route titles are translation keys (see TranslatedTitleStrategy). */
+export const routes: Routes = [
+  {
+    path: 'panel/:id',
+    title: 'panel.title' satisfies TranslationKey,
+    loadComponent: () => import('./panel/panel-page').then((m) => m.PanelPage),
+  },
+  {
+    path: 'patient',
+    title: 'patient.title' satisfies TranslationKey,
+    loadComponent: () => import('./patient/patient-page').then((m) => m.PatientPage),
+  },
+  {
+    path: '**',
+    title: 'notFound.title' satisfies TranslationKey,
+    loadComponent: () => import('./shared/not-found-page').then((m) => m.NotFoundPage),
+  },
+];
