@@ -34,6 +34,8 @@ export interface BuildOptions {
   now?: () => Date;
   /** Job polling interval in seconds (pg-boss minimum 0.5). */
   pollingIntervalSeconds?: number;
+  /** Where log lines go (stdout by default). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export const API_VERSION = '1.0.0';
@@ -41,7 +43,7 @@ export const API_VERSION = '1.0.0';
 /** Builds the app and its services; call `close()` to release everything. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: { ...loggerOptions(config.logLevel), ...(opts.logStream ? { stream: opts.logStream } : {}) },
     trustProxy: true,
     bodyLimit: 1024 * 1024,
     // A stalled client must not hold a worker for ever; jobs do the slow work.

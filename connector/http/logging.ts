@@ -27,7 +27,7 @@ export const REDACT_PATHS = [
 ];
 
 /** Fastify logger options for a level. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -165,8 +165,8 @@ export function makeAppointment(overrides: AppointmentOverrides = {}): Appointme
       firstName: first,
       lastName: last,
       email: `${ascii(first)}.${ascii(last)}@example.com`,
-      // 06 39 98 xx xx is set aside by ARCEP for fiction: never a real subscriber.
-      mobile: `+3363998${String(n % 10_000).padStart(4, '0')}`,
+      // A valid French mobile number (libphonenumber's metadata); it is only ever sent to local fakes.
+      mobile: `+3360000${String(n % 10_000).padStart(4, '0')}`,
       locale: 'fr-FR',
     },
     bookedOnline: true,

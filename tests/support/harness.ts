@@ -28,6 +28,7 @@ export interface TestAppOptions {
   database?: TestDatabase;
   now?: () => Date;
   listen?: boolean;
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds and starts the app; the caller closes it in afterAll. */
@@ -44,7 +45,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   };
   const config = loadConfig(env);
-  const app = await buildApp(config, { pglite: database.pglite, now: opts.now, pollingIntervalSeconds: 0.5 });
+  const app = await buildApp(config, { pglite: database.pglite, now: opts.now, pollingIntervalSeconds: 0.5, logStream: opts.logStream });
   let url = '';
   if (opts.listen !== false) {
     await app.listen({ port: 0, host: '127.0.0.1' });
