@@ -9,7 +9,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.ts';
-import { syncState, teleconsultations } from '../db/schema.ts';
+import { syncState, teleconsultations } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { applyAppointment, type ApplyContext, type ChangeListener } from '../teleconsultations/apply.ts';
 import { latestLinks, linkUrl } from '../teleconsultations/links.ts';

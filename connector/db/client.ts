@@ -13,7 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
-import * as schema from './schema.ts';
+import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -49,7 +49,7 @@ export function positionalSql(text: string, values: unknown[]): SQL {
   let last = 0;
   for (const m of text.matchAll(/\$(\d+)/g)) {
     chunks.push(sql.raw(text.slice(last, m.index)));
-    chunks.push(sql.param(values[Number(m[1]) - 1] ?? null));
+    chunks.push(sql`${sql.param(values[Number(m[1]) - 1] ?? null)}`);
     last = m.index + m[0].length;
   }
   chunks.push(sql.raw(text.slice(last)));

@@ -8,7 +8,7 @@ import { asc, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { Appointment, AgendaEventType } from '../agenda/appointment.ts';
 import type { Queryable } from '../db/client.ts';
-import { demoAppointments } from '../db/schema.ts';
+import { demoAppointments } from '../db/schema/index.ts';
 
 export const DEMO_CLINIC_ID = 'demo-clinic';
 

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import { apiKeys, clinics } from '../db/schema.ts';
+import { apiKeys, clinics } from '../db/schema/index.ts';
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');

@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { teleconsultationEvents, teleconsultations } from '../db/schema.ts';
+import { teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
 import { AppError, errorBodySchema } from '../http/errors.ts';
 import type { Services } from '../services.ts';
 import { clinicForApiKey } from './api-keys.ts';

@@ -10,7 +10,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Appointment, AppointmentRef } from '../agenda/appointment.ts';
 import type { Tx } from '../db/client.ts';
-import { appointments, clinics, teleconsultationEvents, teleconsultations, type TeleconsultationStatus } from '../db/schema.ts';
+import { appointments, clinics, teleconsultationEvents, teleconsultations, type TeleconsultationStatus } from '../db/schema/index.ts';
 import { newRoomName } from '../../meet/rooms.ts';
 import { checkEmail, checkMobile } from './contacts.ts';
 import { createLink, extendLinks, linkExpiry, revokeLinks } from './links.ts';

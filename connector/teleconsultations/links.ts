@@ -9,7 +9,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import { accessLinks, type LinkRole } from '../db/schema.ts';
+import { accessLinks, type LinkRole } from '../db/schema/index.ts';
 
 const MAC_BYTES = 16;
 

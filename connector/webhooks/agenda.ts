@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Static } from 'typebox';
 import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
-import { webhookReceipts } from '../db/schema.ts';
+import { webhookReceipts } from '../db/schema/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Services } from '../services.ts';
 import { applyAppointment, type ApplyOutcome } from '../teleconsultations/apply.ts';

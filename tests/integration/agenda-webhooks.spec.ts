@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { count, eq } from 'drizzle-orm';
-import * as schema from '../../connector/db/schema.ts';
+import * as schema from '../../connector/db/schema/index.ts';
 import { RECONCILE_QUEUE, reconcile } from '../../connector/agenda/sync.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { eventually, startTestApp, type TestApp } from '../support/harness.ts';

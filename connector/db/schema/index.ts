@@ -1,0 +1,6 @@
+/**
+ * The database schema, the truth of the service, one file per feature. One schema for
+ * PostgreSQL and embedded PGlite; migrations are generated from these files by
+ * `npm run db:generate` and committed.
+ */
+export * from './core.ts';
