@@ -135,8 +135,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`) as string;
   const dataDir = resolve(r.string('DATA_DIR', './data'));
   const databaseUrl = r.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
-  const databaseSchema = r.string('DATABASE_SCHEMA', 'public');
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) r.problems.push('DATABASE_SCHEMA: expected a lower-case SQL identifier');
+
+
   const redisUrl = r.url('REDIS_URL', undefined, ['redis:', 'rediss:']);
   const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
 
@@ -156,7 +156,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     : {
         // The demo agenda is served by this process; its credentials derive from the link
         // secret so that they are stable across restarts and never equal a real hub's.
-        apiUrl: `http://127.0.0.1:${port}/demo/api`,
+        apiUrl: `${publicUrl}/demo/api`,
         apiToken: `demo_${Buffer.from(`${linkSecret ?? ''}:demo-token`).toString('base64url').slice(0, 32)}`,
         webhookSecret: `whsec_${Buffer.from(`${linkSecret ?? ''}:demo-webhook`).toString('base64')}`,
         demo: true,
@@ -236,7 +236,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     publicUrl,
     dataDir,
     databaseUrl,
-    databaseSchema,
+
     redisUrl,
     logLevel,
     linkSecret: linkSecret ?? '',

@@ -80,8 +80,6 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL URL; undefined means embedded PGlite in `dataDir`. */
   databaseUrl: string | undefined;
-  /** PostgreSQL schema for our tables (tests use one per run). */
-  databaseSchema: string;
   redisUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Key for signed links and session cookies. Never logged. */

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { createAgendaClient } from './agenda/client.ts';
 import { RECONCILE_QUEUE, registerAgendaJobs, writeBackListener } from './agenda/sync.ts';
 import { openDatabase, type Database } from './db/client.ts';
+import { demoAgendaClient } from './demo/client.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
@@ -62,7 +63,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const now = opts.now ?? (() => new Date());
   const queue = createJobQueue(database, log, { workers: config.workers, pollingIntervalSeconds: opts.pollingIntervalSeconds });
   const bus = createLiveBus(config.redisUrl, log);
-  const agenda = createAgendaClient({ apiUrl: config.agenda.apiUrl, apiToken: config.agenda.apiToken, timeoutMs: config.agendaTimeoutMs });
+  const agenda = config.agenda.demo
+    ? demoAgendaClient(app, config)
+    : createAgendaClient({ apiUrl: config.agenda.apiUrl, apiToken: config.agenda.apiToken, timeoutMs: config.agendaTimeoutMs });
   const services: Services = {
     config, log, database, queue, bus, agenda, now,
     apply: { linkGraceHours: config.linkGraceHours, listeners: [], now },

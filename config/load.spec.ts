@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load.ts';
+
+const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-config-')), LINK_SECRET: 'x'.repeat(40) });
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('starts on the embedded defaults with nothing set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-config-'));
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.agenda.demo).toBeTrue();
+    expect(c.jitsi).toBeUndefined();
+    expect(c.sendgrid).toBeUndefined();
+    expect(c.twilio).toBeUndefined();
+    expect(c.stripe).toBeUndefined();
+    expect(c.clinicDefaults.invitationMinutesBefore).toBe(15);
+    // The embedded link key is created once, private, and kept across restarts.
+    expect(c.linkSecret.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(join(dir, 'link-secret')).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATA_DIR: dir }).linkSecret).toBe(c.linkSecret);
+    expect(readFileSync(join(dir, 'link-secret'), 'utf8')).toBe(c.linkSecret);
+  });
+
+  it('lists every problem at once, naming each variable, never echoing a secret', () => {
+    const problems = problemsOf({
+      ...base(),
+      PORT: 'eighty',
+      PUBLIC_URL: 'not a url',
+      DATABASE_URL: 'mysql://x',
+      AGENDA_API_URL: 'https://hub.example.org',
+      AGENDA_WEBHOOK_SECRET: 'topsecret-value',
+      TWILIO_ACCOUNT_SID: 'AC123',
+      STRIPE_SECRET_KEY: 'pk_live_oops',
+      ICE_SERVERS: '[{"url": "stun:x"}]',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    for (const n of ['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'AGENDA_API_TOKEN', 'AGENDA_WEBHOOK_SECRET', 'TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNT_SID', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'ICE_SERVERS']) {
+      expect(names).toContain(n);
+    }
+    const text = problems.join('\n');
+    expect(text).not.toContain('topsecret-value');
+    expect(text).not.toContain('pk_live_oops');
+    expect(text).not.toContain('AC123');
+  });
+
+  it('requires LINK_SECRET with PostgreSQL, where instances must share it', () => {
+    expect(problemsOf({ DATA_DIR: base().DATA_DIR, DATABASE_URL: 'postgresql://postgres@127.0.0.1/test' }).some((p) => p.startsWith('LINK_SECRET'))).toBeTrue();
+  });
+
+  it('uses the real provider APIs unless *_API_URL points elsewhere', () => {
+    const c = loadConfig({ ...base(), SENDGRID_API_KEY: 'SG.x', MAIL_FROM: 'cabinet@example.org', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' });
+    expect(c.sendgrid?.apiUrl).toBe('https://api.sendgrid.com');
+    expect(c.stripe?.apiUrl).toBe('https://api.stripe.com');
+    const d = loadConfig({ ...base(), SENDGRID_API_KEY: 'SG.x', MAIL_FROM: 'cabinet@example.org', SENDGRID_API_URL: 'http://127.0.0.1:9999/' });
+    expect(d.sendgrid?.apiUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it('configures a real agenda only when its three variables are set, and then never the demo', () => {
+    const c = loadConfig({ ...base(), AGENDA_API_URL: 'https://hub.example.org/v1', AGENDA_API_TOKEN: 't', AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from('0123456789abcdef0123').toString('base64')}` });
+    expect(c.agenda.demo).toBeFalse();
+    expect(c.agenda.apiUrl).toBe('https://hub.example.org/v1');
+  });
+
+  it('reads clinic defaults', () => {
+    const c = loadConfig({ ...base(), DEFAULT_REMINDER_OFFSETS_MINUTES: '2880, 120', DEFAULT_INVITATION_MINUTES_BEFORE: '10', DEFAULT_CURRENCY: 'eur' });
+    expect(c.clinicDefaults.reminderOffsetsMinutes).toEqual([2880, 120]);
+    expect(c.clinicDefaults.invitationMinutesBefore).toBe(10);
+    expect(c.clinicDefaults.currency).toBe('EUR');
+    expect(problemsOf({ ...base(), DEFAULT_REMINDER_OFFSETS_MINUTES: '24h' })[0]).toMatch(/^DEFAULT_REMINDER_OFFSETS_MINUTES/);
+  });
+});
+
+describe('configuration boundary', () => {
+  it('is the only reader of process.env in the service code', async () => {
+    const { readdirSync, statSync: stat } = await import('node:fs');
+    const root = join(import.meta.dirname, '..');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (stat(p).isDirectory()) walk(p);
+        else if (/\.ts$/.test(name) && !name.endsWith('.spec.ts') && readFileSync(p, 'utf8').includes('process.env')) offenders.push(p.slice(root.length + 1));
+      }
+    };
+    for (const d of ['connector', 'meet']) walk(join(root, d));
+    expect(offenders).toEqual([]);
+  });
+
+  it('documents every variable it reads in .env.example', () => {
+    const root = join(import.meta.dirname, '..');
+    const source = readFileSync(join(root, 'config', 'load.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)].map((m) => m[1]!).filter((n) => !['CONFIG_INVALID', 'EUR'].includes(n)));
+    const example = readFileSync(join(root, 'config', '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    expect([...read].filter((n) => !documented.has(n))).toEqual([]);
+  });
+});
