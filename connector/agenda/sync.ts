@@ -11,11 +11,12 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.ts';
 import { syncState, teleconsultations } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import { applyAppointment, type ApplyContext, type ChangeListener } from '../teleconsultations/apply.ts';
+import { applyAppointment, type ApplyContext, type ApplyOutcome, type ChangeListener } from '../teleconsultations/apply.ts';
 import { latestLinks, linkUrl } from '../teleconsultations/links.ts';
-import type { TeleconsultationWriteBack } from './appointment.ts';
+import type { AgendaEventType, Appointment, AppointmentRef, TeleconsultationWriteBack } from './appointment.ts';
 import type { AgendaClient } from './client.ts';
 
+export const AGENDA_EVENT_QUEUE = 'agenda-event';
 export const WRITEBACK_QUEUE = 'agenda-writeback';
 export const RECONCILE_QUEUE = 'agenda-reconcile';
 const WATERMARK_KEY = 'agenda.updatedSince';
@@ -34,6 +35,18 @@ export interface AgendaSyncDeps {
   linkSecret: string;
   apply: ApplyContext;
   payment?: PaymentWriteBack;
+}
+
+/** A verified agenda webhook, waiting to be applied. */
+export type AgendaEventJob = { deliveryId: string; type: AgendaEventType } & ({ appointment: Appointment } | { deleted: AppointmentRef });
+
+/**
+ * Applies a received agenda event. Replays were stopped at the door (webhook_receipts); a
+ * job that runs twice (a crash before it was marked done) finds its version already
+ * applied, and the highest version wins whatever the order (see apply.ts).
+ */
+export async function applyAgendaEvent(deps: AgendaSyncDeps, job: AgendaEventJob): Promise<ApplyOutcome> {
+  return deps.database.db.transaction((tx) => applyAppointment(tx, deps.apply, 'appointment' in job ? { appointment: job.appointment } : { deleted: job.deleted }));
 }
 
 /** Plans a write-back in the transaction of the change that needs it. */
@@ -122,6 +135,20 @@ export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{
 
 /** Registers the write-back and reconciliation jobs. */
 export async function registerAgendaJobs(deps: AgendaSyncDeps, reconcileEveryMinutes: number): Promise<void> {
+  await deps.queue.define<AgendaEventJob>(
+    {
+      name: AGENDA_EVENT_QUEUE, retryLimit: 20, retryDelaySeconds: 1, expireInSeconds: 60, batchSize: 20,
+      // One appointment's events are applied in the order they arrived.
+      orderKey: (job: AgendaEventJob) => {
+        const ref = 'appointment' in job ? job.appointment : job.deleted;
+        return `${ref.clinicId}/${ref.id}`;
+      },
+    },
+    async (job) => {
+      const outcome = await applyAgendaEvent(deps, job);
+      deps.log.info({ deliveryId: job.deliveryId, eventType: job.type, outcome }, 'agenda event applied');
+    },
+  );
   await deps.queue.define<{ teleconsultationId: string }>(
     // About two days of retries with backoff; past that, reconciliation re-plans it.
     { name: WRITEBACK_QUEUE, retryLimit: 16, retryDelaySeconds: 2, expireInSeconds: 60, batchSize: 10, policy: 'stately' },

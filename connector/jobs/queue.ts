@@ -2,13 +2,17 @@
  * Durable jobs on PostgreSQL (or PGlite) with pg-boss. A job that matters is planned in
  * the same transaction as the change that needs it: pass that transaction as `tx`.
  */
+import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
+import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import { txExecutor, type Database, type Queryable } from '../db/client.ts';
 
 export interface SendOptions {
   /** Plan the job inside this transaction: it exists only if the transaction commits. */
   tx?: Queryable;
+  /** A job id (UUID) derived from what the job is for: a second send with it is a no-op. */
+  id?: string;
   startAfter?: Date;
   /** At most one queued job with this key (pg-boss singleton). */
   singletonKey?: string;
@@ -25,8 +29,26 @@ export interface QueueDefinition {
   expireInSeconds: number;
   /** Jobs fetched per poll; each is handled concurrently within the batch. */
   batchSize: number;
+  /**
+   * Jobs of one batch with the same key run one after another, in the order they were
+   * planned (e.g. events of one appointment); different keys run concurrently.
+   */
+  orderKey?: (data: never) => string;
   /** pg-boss queue policy: 'stately' keeps at most one queued and one active job per singleton key. */
   policy?: 'standard' | 'short' | 'singleton' | 'stately';
+}
+
+// Job payloads can hold patient data (an appointment, a message): keep finished jobs only
+// as long as they help (replay detection, debugging), then delete them.
+const RETENTION = { archiveCompletedAfterSeconds: 3600, deleteAfterHours: 24 } as const;
+
+/** A UUID derived from a name (SHA-256, RFC 9562 version 8): the same name, the same id. */
+export function stableJobId(name: string): string {
+  const h = createHash('sha256').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
@@ -34,6 +56,8 @@ export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) 
 export interface JobQueue {
   define<T extends object>(def: QueueDefinition, handler: JobHandler<T>): Promise<void>;
   send<T extends object>(name: string, data: T, opts?: SendOptions): Promise<string | null>;
+  /** Plans several jobs in one statement (inside `tx` when given). */
+  sendMany<T extends object>(name: string, jobs: { id?: string; data: T }[], opts?: { tx?: Queryable }): Promise<void>;
   schedule(name: string, cron: string): Promise<void>;
   start(): Promise<void>;
   /** Stops fetching, lets running handlers finish (up to `timeoutMs`), releases the rest. */
@@ -49,8 +73,8 @@ export interface QueueOptions {
 /** Creates the queue on the service's database. */
 export function createJobQueue(database: Database, log: Logger, opts: QueueOptions): JobQueue {
   const boss = database.kind === 'postgres'
-    ? new PgBoss({ connectionString: database.connectionString, max: 5, application_name: 'teleconsult-jobs' })
-    : new PgBoss({ db: database.executor as PgBoss.Db });
+    ? new PgBoss({ connectionString: database.connectionString, max: 10, application_name: 'teleconsult-jobs', ...RETENTION })
+    : new PgBoss({ db: database.executor as PgBoss.Db, ...RETENTION });
   boss.on('error', (err: Error) => log.error({ err }, 'job queue error'));
   const defs: { def: QueueDefinition; handler: JobHandler<object> }[] = [];
   const schedules: { name: string; cron: string }[] = [];
@@ -69,7 +93,7 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
     await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
       // pg-boss completes or fails the whole batch together; settle each job on its own
       // so that one failure retries only itself.
-      await Promise.all(jobs.map(async (job) => {
+      const settle = async (job: PgBoss.Job<object>) => {
         try {
           await handler(job.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
           await boss.complete(def.name, job.id);
@@ -77,6 +101,14 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
           log.warn({ err, queue: def.name, jobId: job.id }, 'job attempt failed');
           await boss.fail(def.name, job.id, { message: err instanceof Error ? err.message : String(err) });
         }
+      };
+      const lanes = new Map<string, PgBoss.Job<object>[]>();
+      jobs.forEach((job, i) => {
+        const key = def.orderKey ? def.orderKey(job.data as never) : String(i);
+        lanes.set(key, [...(lanes.get(key) ?? []), job]);
+      });
+      await Promise.all([...lanes.values()].map(async (lane) => {
+        for (const job of lane) await settle(job);
       }));
     });
   }
@@ -88,12 +120,19 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
     },
     async send(name, data, o = {}) {
       const options: PgBoss.SendOptions = {};
+      if (o.id) options.id = o.id;
       if (o.startAfter) options.startAfter = o.startAfter;
       if (o.singletonKey) options.singletonKey = o.singletonKey;
       if (o.retryLimit !== undefined) options.retryLimit = o.retryLimit;
       if (o.retryDelaySeconds !== undefined) options.retryDelay = o.retryDelaySeconds;
       if (o.tx) options.db = txExecutor(o.tx) as PgBoss.Db;
       return boss.send(name, data, options);
+    },
+    async sendMany(name, jobs, o = {}) {
+      if (jobs.length === 0) return;
+      // Jobs inserted together share created_on; pg-boss then fetches them by id, so the ids
+      // are time-ordered (UUIDv7, monotonic in this process) to keep their order.
+      await boss.insert(jobs.map((j) => ({ id: j.id ?? uuidv7(), name, data: j.data })), o.tx ? { db: txExecutor(o.tx) as PgBoss.Db } : {});
     },
     async schedule(name, cron) {
       schedules.push({ name, cron });

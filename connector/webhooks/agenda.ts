@@ -1,20 +1,19 @@
 /**
  * `POST /webhooks/agenda`: the hub's signed appointment events (Standard Webhooks).
- * Raw body → signature → shape → one transaction that records the delivery id and
- * applies the appointment; the work that calls out (write-back, messages) is planned in
- * that transaction and runs after the acknowledgement.
+ * Raw body → signature → shape → recorded as a durable job, acknowledged. The job applies
+ * the appointment (connector/agenda/sync.ts) and plans what calls out (write-back,
+ * messages) in its transaction.
  */
 import type { FastifyInstance } from 'fastify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Static } from 'typebox';
 import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
+import { AGENDA_EVENT_QUEUE, type AgendaEventJob } from '../agenda/sync.ts';
 import { webhookReceipts } from '../db/schema/index.ts';
+import { createBatcher } from '../jobs/batcher.ts';
 import { AppError } from '../http/errors.ts';
 import type { Services } from '../services.ts';
-import { applyAppointment, type ApplyOutcome } from '../teleconsultations/apply.ts';
 import { checkShape, parseJson, rawBody } from './raw-body.ts';
-
-const SOURCE = 'agenda';
 
 /** Verifies a Standard Webhooks signature; refuses with a code for each failure. */
 export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Record<string, string | string[] | undefined>): string {
@@ -41,12 +40,23 @@ export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Reco
 const responseSchema = {
   type: 'object',
   required: ['status'],
-  properties: { status: { type: 'string', enum: ['applied', 'duplicate', 'stale', 'ignored'] }, outcome: { type: 'string' } },
+  properties: { status: { type: 'string', enum: ['accepted', 'duplicate', 'ignored'] } },
 } as const;
 
 /** Registers the agenda webhook route (inside the raw-body webhooks scope). */
 export async function agendaWebhookRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const secret = services.config.agenda.webhookSecret;
+  // Deliveries arriving together share one transaction: their receipts (the replay check)
+  // and the jobs that apply them are committed at once, before any of them is acknowledged.
+  const record = createBatcher<AgendaEventJob, boolean>((jobs) => services.database.db.transaction(async (tx) => {
+    const rows = await tx.insert(webhookReceipts)
+      .values(jobs.map((j) => ({ source: 'agenda', deliveryId: j.deliveryId, eventType: j.type })))
+      .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
+    const fresh = new Set(rows.map((r) => r.id));
+    const isNew = jobs.map((j) => fresh.delete(j.deliveryId)); // a twin later in the batch is a replay
+    await services.queue.sendMany(AGENDA_EVENT_QUEUE, jobs.filter((_, i) => isNew[i]).map((data) => ({ data })), { tx });
+    return isNew;
+  }), { maxBatch: 200 });
   app.post('/webhooks/agenda', {
     schema: {
       summary: 'Appointment events from the agenda hub (Standard Webhooks signature)',
@@ -81,15 +91,9 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
       input = { appointment: ref as Appointment };
     }
 
-    const result = await services.database.db.transaction(async (tx): Promise<ApplyOutcome | 'duplicate'> => {
-      const fresh = await tx.insert(webhookReceipts).values({ source: SOURCE, deliveryId, eventType: type })
-        .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
-      if (fresh.length === 0) return 'duplicate';
-      return applyAppointment(tx, services.apply, input);
-    });
-    log.info({ clinicId: ref.clinicId, appointmentId: ref.id, version: ref.version, outcome: result }, 'agenda event received');
-    if (result === 'duplicate') return reply.status(200).send({ status: 'duplicate' });
-    if (result === 'stale') return reply.status(200).send({ status: 'stale' });
-    return reply.status(202).send({ status: result === 'ignored' ? 'ignored' : 'applied', outcome: result });
+    const fresh = await record({ deliveryId, type, ...input });
+    log.info({ clinicId: ref.clinicId, appointmentId: ref.id, version: ref.version, duplicate: !fresh }, 'agenda event received');
+    if (!fresh) return reply.status(200).send({ status: 'duplicate' });
+    return reply.status(202).send({ status: 'accepted' });
   });
 }

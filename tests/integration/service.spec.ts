@@ -8,7 +8,7 @@ import { teleconsultations } from '../../connector/db/schema/index.ts';
 import { createApiKey, revokeApiKey } from '../../connector/integrators/api-keys.ts';
 import { generateOpenApi } from '../../connector/scripts/write-openapi.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
 
 describe('integrator API', () => {
   let hub: AgendaHub;
@@ -27,6 +27,7 @@ describe('integrator API', () => {
     const theirs = hub.upsert(hub.makeAppointment({ clinicId: 'clinic-b' }));
     await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', mine);
     await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', theirs);
+    await jobsSettled(t);
     const { key, id } = await createApiKey(t.app.services.database.db, 'clinic-a', 'test');
     const res = await fetch(`${t.url}/api/v1/teleconsultations`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
@@ -48,6 +49,7 @@ describe('integrator API', () => {
 
   it('pages with a cursor', async () => {
     for (let i = 0; i < 3; i++) await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', hub.upsert(hub.makeAppointment({ clinicId: 'clinic-pages' })));
+    await jobsSettled(t);
     const { key } = await createApiKey(t.app.services.database.db, 'clinic-pages', 'pages');
     const seen: string[] = [];
     let cursor: string | null = null;

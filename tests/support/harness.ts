@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Env } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
@@ -80,4 +81,12 @@ export async function eventually<T>(check: () => Promise<T> | T, what: string, t
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Waits until no job of these queues is waiting or running. */
+export async function jobsSettled(t: TestApp, queues = ['agenda-event']): Promise<void> {
+  await eventually(async () => {
+    const r = await t.app.services.database.db.execute(sql`select count(*)::int as n from pgboss.job where name in ${queues} and state < 'completed'`);
+    return (r as unknown as { rows: { n: number }[] }).rows[0]!.n === 0;
+  }, `${queues.join(', ')} jobs done`);
 }
