@@ -9,9 +9,14 @@ export const routes: Routes = [
     loadComponent: () => import('./panel/panel-page').then((m) => m.PanelPage),
   },
   {
-    path: 'patient',
+    path: 'patient/:id',
     title: 'patient.title' satisfies TranslationKey,
     loadComponent: () => import('./patient/patient-page').then((m) => m.PatientPage),
+  },
+  {
+    path: 'patient',
+    title: 'patient.title' satisfies TranslationKey,
+    loadComponent: () => import('./patient/patient-landing').then((m) => m.PatientLanding),
   },
   {
     path: '**',

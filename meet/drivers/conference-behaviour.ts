@@ -1,0 +1,199 @@
+/**
+ * The behaviour every conference driver shares, as Jasmine specs: join and leave, the lobby
+ * (knock → approve, deny), remote tracks, mute toggles, messages. Each driver's spec calls
+ * `describeConferenceDriver` with an environment that makes one practitioner and one patient:
+ * the jitsi driver against a scripted fake of lib-jitsi-meet (tests/fakes/lib-jitsi-meet.ts),
+ * the p2p driver for real in two headless Chromium pages (tests/browser/p2p-driver.spec.ts).
+ */
+import type { ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice } from './conference.ts';
+import type { Json, LoggedEvent } from './event-log.ts';
+
+/** One participant's driver, driven from the spec (directly, or inside a browser page). */
+export interface DriverHandle {
+  join(options: JoinOptions): Promise<void>;
+  leave(): Promise<void>;
+  knock(): Promise<void>;
+  approve(id: string): Promise<void>;
+  deny(id: string): Promise<void>;
+  setMicrophoneMuted(muted: boolean): Promise<void>;
+  setCameraMuted(muted: boolean): Promise<void>;
+  muted(): Promise<{ microphone: boolean; camera: boolean }>;
+  hasLocalStream(): Promise<boolean>;
+  send(message: ConferenceMessage): Promise<void>;
+  listDevices(): Promise<MediaDevice[]>;
+  /** Every event since the handle was made, in order. */
+  events(): Promise<LoggedEvent[]>;
+  /** Real media only: the size of the remote video as displayed, once it plays. */
+  remoteVideoSize?(): Promise<{ width: number; height: number }>;
+}
+
+/** One call: a practitioner and a patient, neither joined yet. */
+export interface ConferenceEnvironment {
+  practitioner: DriverHandle;
+  patient: DriverHandle;
+  close(): Promise<void>;
+}
+
+/** Makes environments; `start`/`stop` run once around the suite (e.g. the browser). */
+export interface ConferenceEnvironmentFactory {
+  start?(): Promise<void>;
+  create(): Promise<ConferenceEnvironment>;
+  stop?(): Promise<void>;
+}
+
+const WAIT_MS = 15_000;
+
+/** Waits until `handle` has logged an event named `event` matching `accept`, and returns its payload. */
+export async function waitForEvent<K extends keyof ConferenceEvents>(
+  handle: DriverHandle, event: K, accept: (payload: Json) => boolean = () => true, timeoutMs = WAIT_MS,
+): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await handle.events()).find((e) => e.event === event && accept(e.payload));
+    if (found) return found.payload;
+    if (Date.now() > deadline) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function isObject(value: Json): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isVideo = (payload: Json) => isObject(payload) && payload['kind'] === 'video';
+
+/** Practitioner and patient in the call through the lobby; returns the knock that was approved. */
+export async function enterCall(env: ConferenceEnvironment): Promise<{ id: string; name: string }> {
+  await env.practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+  await env.patient.join({ role: 'patient', displayName: 'Camille M.' });
+  await env.patient.knock();
+  const knock = await waitForEvent(env.practitioner, 'knocking');
+  if (!isObject(knock) || typeof knock['id'] !== 'string') throw new Error('knocking without an id');
+  await env.practitioner.approve(knock['id']);
+  await waitForEvent(env.patient, 'approved');
+  await waitForEvent(env.practitioner, 'remote-track-added', isVideo);
+  await waitForEvent(env.patient, 'remote-track-added', isVideo);
+  await waitForEvent(env.practitioner, 'connection', (s) => s === 'connected');
+  await waitForEvent(env.patient, 'connection', (s) => s === 'connected');
+  return { id: knock['id'], name: String(knock['name'] ?? '') };
+}
+
+/** Sends `message` from `from` until `to` logs it (a data channel may open just after the media). */
+async function deliver(from: DriverHandle, to: DriverHandle, message: ConferenceMessage): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  const same = (payload: Json) => JSON.stringify(payload) === JSON.stringify(message);
+  for (;;) {
+    await from.send(message);
+    try {
+      await waitForEvent(to, 'message', same, 300);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+/** The shared specs, run against the driver `name` in environments from `factory`. */
+export function describeConferenceDriver(name: string, factory: ConferenceEnvironmentFactory): void {
+  describe(`conference driver "${name}"`, () => {
+    let env: ConferenceEnvironment;
+
+    beforeAll(async () => {
+      await factory.start?.();
+    });
+    afterAll(async () => {
+      await factory.stop?.();
+    });
+    beforeEach(async () => {
+      env = await factory.create();
+    });
+    afterEach(async () => {
+      await env.close();
+    });
+
+    it('joins with local media and leaves cleanly', async () => {
+      expect(await env.practitioner.hasLocalStream()).toBeFalse();
+      await env.practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+      expect(await env.practitioner.hasLocalStream()).toBeTrue();
+      await env.practitioner.leave();
+      expect(await env.practitioner.hasLocalStream()).toBeFalse();
+      const events = (await env.practitioner.events()).map((e) => e.event);
+      expect(events).toContain('local-stream');
+      const last = (await env.practitioner.events()).at(-1);
+      expect(`${last?.event}:${String(last?.payload)}`).toBe('connection:disconnected');
+      await env.practitioner.leave(); // twice is harmless
+    });
+
+    it('lets the patient in through the lobby: knock, knocking, approve, approved, then video both ways', async () => {
+      await env.practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+      await env.patient.join({ role: 'patient', displayName: 'Camille M.' });
+      expect((await env.practitioner.events()).map((e) => e.event)).not.toContain('remote-track-added');
+      const knock = await enterCall(env);
+      expect(knock.name).toBe('Camille M.');
+      for (const side of [env.practitioner, env.patient]) {
+        const kinds = (await side.events()).filter((e) => e.event === 'remote-track-added').map((e) => (isObject(e.payload) ? String(e.payload['kind']) : ''));
+        expect(kinds).toContain('video');
+        expect(kinds).toContain('audio');
+        if (side.remoteVideoSize) {
+          const size = await side.remoteVideoSize();
+          expect(size.width).toBeGreaterThan(0);
+          expect(size.height).toBeGreaterThan(0);
+        }
+      }
+      expect((await env.patient.events()).filter((e) => e.event === 'approved').length).toBe(1);
+    });
+
+    it('keeps a denied patient out', async () => {
+      await env.practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+      await env.patient.join({ role: 'patient', displayName: 'Camille M.' });
+      await env.patient.knock();
+      const knock = await waitForEvent(env.practitioner, 'knocking');
+      await env.practitioner.deny(isObject(knock) ? String(knock['id']) : '');
+      await waitForEvent(env.patient, 'denied');
+      const patientEvents = (await env.patient.events()).map((e) => e.event);
+      expect(patientEvents).not.toContain('approved');
+      expect(patientEvents).not.toContain('remote-track-added');
+      expect((await env.practitioner.events()).map((e) => e.event)).not.toContain('remote-track-added');
+    });
+
+    it('toggles its own microphone and camera', async () => {
+      await enterCall(env);
+      expect(await env.patient.muted()).toEqual({ microphone: false, camera: false });
+      await env.patient.setMicrophoneMuted(true);
+      expect(await env.patient.muted()).toEqual({ microphone: true, camera: false });
+      await env.patient.setCameraMuted(true);
+      expect(await env.patient.muted()).toEqual({ microphone: true, camera: true });
+      await env.patient.setMicrophoneMuted(false);
+      await env.patient.setCameraMuted(false);
+      expect(await env.patient.muted()).toEqual({ microphone: false, camera: false });
+      expect(await env.practitioner.muted()).toEqual({ microphone: false, camera: false });
+    });
+
+    it('starts muted when asked at join', async () => {
+      await env.patient.join({ role: 'patient', displayName: 'Camille M.', microphoneMuted: true, cameraMuted: false });
+      expect(await env.patient.muted()).toEqual({ microphone: true, camera: false });
+    });
+
+    it('carries messages to the other side, both ways', async () => {
+      await enterCall(env);
+      await deliver(env.practitioner, env.patient, { type: 'hello', n: 1 });
+      await deliver(env.patient, env.practitioner, { type: 'hello back', nested: { ok: true } });
+      const received = (await env.practitioner.events()).filter((e) => e.event === 'message').map((e) => JSON.stringify(e.payload));
+      expect(received).toContain(JSON.stringify({ type: 'hello back', nested: { ok: true } }));
+    });
+
+    it('tells the practitioner when the patient hangs up', async () => {
+      await enterCall(env);
+      await env.patient.leave();
+      await waitForEvent(env.practitioner, 'remote-left');
+      await waitForEvent(env.practitioner, 'remote-track-removed', isVideo);
+    });
+
+    it('lists cameras and microphones', async () => {
+      await env.patient.join({ role: 'patient', displayName: 'Camille M.' });
+      const kinds = (await env.patient.listDevices()).map((d) => d.kind);
+      expect(kinds).toContain('camera');
+      expect(kinds).toContain('microphone');
+    });
+  });
+}

@@ -1,0 +1,306 @@
+/**
+ * The `jitsi` conference driver: lib-jitsi-meet, loaded at run time from the clinic's own
+ * deployment (`https://JITSI_DOMAIN/libs/lib-jitsi-meet.min.js`) so that the library always
+ * matches the server. Types for the subset used are ours (jitsi-types.ts).
+ *
+ * The practitioner's token makes them owner (and lets them past the lobby); once in, they
+ * enable the lobby (harmless when the deployment's lobby_autostart already did). The patient's
+ * join fails with MEMBERS_ONLY_ERROR while the lobby is on (JitsiConferenceEventManager.ts
+ * forwards ROOM_CONNECT_MEMBERS_ONLY_ERROR as CONFERENCE_FAILED); `knock()` then joins the
+ * lobby (JitsiConference.joinLobby), the practitioner's `approve()` calls lobbyApproveAccess,
+ * and Lobby.js joins the main room by itself (CONFERENCE_JOINED). A denial arrives as
+ * CONFERENCE_FAILED with CONFERENCE_ACCESS_DENIED. Host names follow meet/deploy/README.md:
+ * XMPP domain = JITSI_DOMAIN, MUC = muc.JITSI_DOMAIN, WebSocket at /xmpp-websocket.
+ */
+import { Emitter } from './emitter.ts';
+import type { ConferenceDriver, ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice, RemoteTrack } from './conference.ts';
+import type { JitsiConference, JitsiConnection, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack } from './jitsi-types.ts';
+
+/** Options of {@link createJitsiDriver}; `domain`, `room`, `libraryUrl` come from `MediaSettings.jitsi`. */
+export interface JitsiDriverOptions {
+  domain: string;
+  room: string;
+  libraryUrl: string;
+  /** A fresh JWT for this participant (`GET /api/live/{id}/{role}/jitsi-token`); never stored here. */
+  getToken(): Promise<string>;
+  /** Loads the library; by default a `<script>` tag with `libraryUrl` (tests give a fake). */
+  loadLibrary?: (url: string) => Promise<JitsiMeetJSGlobal>;
+}
+
+/** The connection options for a deployment (meet/deploy/README.md, "Host names"). */
+export function jitsiConnectionOptions(domain: string, room: string): { hosts: { domain: string; muc: string }; serviceUrl: string } {
+  return { hosts: { domain, muc: `muc.${domain}` }, serviceUrl: `wss://${domain}/xmpp-websocket?room=${encodeURIComponent(room)}` };
+}
+
+let loading: Promise<JitsiMeetJSGlobal> | null = null;
+
+/** Injects the deployment's lib-jitsi-meet once per page and resolves with its `JitsiMeetJS` global. */
+export function loadJitsiLibrary(url: string): Promise<JitsiMeetJSGlobal> {
+  loading ??= new Promise<JitsiMeetJSGlobal>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.async = true;
+    script.addEventListener('load', () => {
+      const global = (window as unknown as { JitsiMeetJS?: JitsiMeetJSGlobal }).JitsiMeetJS;
+      if (global) resolve(global);
+      else reject(new Error('lib-jitsi-meet loaded without JitsiMeetJS'));
+    });
+    script.addEventListener('error', () => reject(new Error('lib-jitsi-meet could not be loaded')));
+    document.head.appendChild(script);
+  }).catch((error: unknown) => {
+    loading = null;
+    throw error;
+  });
+  return loading;
+}
+
+/** Creates a jitsi driver; nothing is loaded until `join()`. */
+export function createJitsiDriver(options: JitsiDriverOptions): ConferenceDriver {
+  return new JitsiDriver(options);
+}
+
+function once<T>(subscribe: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+  return new Promise<T>(subscribe);
+}
+
+class JitsiDriver implements ConferenceDriver {
+  readonly name = 'jitsi' as const;
+  private readonly events = new Emitter<ConferenceEvents>();
+  private lib: JitsiMeetJSGlobal | null = null;
+  private connection: JitsiConnection | null = null;
+  private conference: JitsiConference | null = null;
+  private tracks: JitsiTrack[] = [];
+  private screen: JitsiTrack | null = null;
+  private remote = new Map<JitsiTrack, RemoteTrack>();
+  private displayName = '';
+  private inRoom = false;
+  private membersOnly = false;
+  private microphoneMuted = false;
+  private cameraMuted = false;
+  private joined = false;
+
+  constructor(private readonly options: JitsiDriverOptions) {}
+
+  on<K extends keyof ConferenceEvents>(event: K, listener: (payload: ConferenceEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  async join(options: JoinOptions): Promise<void> {
+    if (this.joined) return;
+    this.joined = true;
+    this.displayName = options.displayName;
+    this.events.emit('connection', 'connecting');
+    const lib = await (this.options.loadLibrary ?? loadJitsiLibrary)(this.options.libraryUrl);
+    this.lib = lib;
+    lib.init({});
+    if (lib.logLevels) lib.setLogLevel?.(lib.logLevels.ERROR);
+    const token = await this.options.getToken();
+    const connection = new lib.JitsiConnection(null, token, jitsiConnectionOptions(this.options.domain, this.options.room));
+    this.connection = connection;
+    const { CONNECTION_ESTABLISHED, CONNECTION_FAILED, CONNECTION_DISCONNECTED } = lib.events.connection;
+    await once<void>((resolve, reject) => {
+      connection.addEventListener(CONNECTION_ESTABLISHED, () => resolve());
+      connection.addEventListener(CONNECTION_FAILED, (error: string) => {
+        this.events.emit('connection', 'failed');
+        reject(new Error(`Jitsi connection failed: ${String(error)}`));
+      });
+      connection.connect();
+    });
+    connection.addEventListener(CONNECTION_DISCONNECTED, () => this.events.emit('connection', 'disconnected'));
+
+    this.tracks = await lib.createLocalTracks({ devices: ['audio', 'video'], cameraDeviceId: options.cameraId, micDeviceId: options.microphoneId });
+    this.microphoneMuted = options.microphoneMuted ?? false;
+    this.cameraMuted = options.cameraMuted ?? false;
+    await this.applyMute();
+    this.events.emit('local-stream', this.localStream());
+
+    const conference = connection.initJitsiConference(this.options.room, {});
+    this.conference = conference;
+    this.listen(lib, conference);
+    conference.setDisplayName(options.displayName);
+    for (const track of this.tracks) await conference.addTrack(track);
+
+    const { CONFERENCE_JOINED, CONFERENCE_FAILED } = lib.events.conference;
+    const { MEMBERS_ONLY_ERROR } = lib.errors.conference;
+    await once<void>((resolve, reject) => {
+      const joined = () => {
+        conference.off(CONFERENCE_JOINED, joined);
+        conference.off(CONFERENCE_FAILED, failed);
+        resolve();
+      };
+      const failed = (error: string) => {
+        conference.off(CONFERENCE_JOINED, joined);
+        conference.off(CONFERENCE_FAILED, failed);
+        if (error === MEMBERS_ONLY_ERROR) resolve(); // in front of the lobby: knock() next
+        else reject(new Error(`Jitsi conference failed: ${error}`));
+      };
+      conference.on(CONFERENCE_JOINED, joined);
+      conference.on(CONFERENCE_FAILED, failed);
+      conference.join();
+    });
+    if (this.inRoom && options.role === 'practitioner' && conference.isModerator() && !conference.isMembersOnly()) {
+      await conference.enableLobby().catch(() => undefined); // already on (lobby_autostart) or not supported
+    }
+  }
+
+  async leave(): Promise<void> {
+    if (!this.joined) return;
+    this.joined = false;
+    this.inRoom = false;
+    const conference = this.conference;
+    this.conference = null;
+    await conference?.leave().catch(() => undefined);
+    for (const track of [...this.tracks, ...(this.screen ? [this.screen] : [])]) await track.dispose().catch(() => undefined);
+    this.tracks = [];
+    this.screen = null;
+    this.remote.clear();
+    this.connection?.disconnect();
+    this.connection = null;
+    this.events.emit('local-stream', null);
+    this.events.emit('connection', 'disconnected');
+  }
+
+  localStream(): MediaStream | null {
+    return this.track('video')?.getOriginalStream() ?? null;
+  }
+
+  async listDevices(): Promise<MediaDevice[]> {
+    const lib = this.lib;
+    const infos = lib
+      ? await new Promise<{ deviceId: string; kind: string; label: string }[]>((resolve) => lib.mediaDevices.enumerateDevices(resolve))
+      : await navigator.mediaDevices.enumerateDevices();
+    const kinds: Record<string, MediaDevice['kind']> = { videoinput: 'camera', audioinput: 'microphone', audiooutput: 'speaker' };
+    return infos.flatMap((d) => {
+      const kind = kinds[d.kind];
+      return kind ? [{ id: d.deviceId, kind, label: d.label }] : [];
+    });
+  }
+
+  async switchCamera(deviceId: string): Promise<void> {
+    await this.switchDevice('video', { devices: ['video'], cameraDeviceId: deviceId });
+  }
+
+  async switchMicrophone(deviceId: string): Promise<void> {
+    await this.switchDevice('audio', { devices: ['audio'], micDeviceId: deviceId });
+  }
+
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
+    this.microphoneMuted = muted;
+    await this.applyMute();
+  }
+
+  async setCameraMuted(muted: boolean): Promise<void> {
+    this.cameraMuted = muted;
+    await this.applyMute();
+  }
+
+  isMicrophoneMuted(): boolean {
+    return this.microphoneMuted;
+  }
+
+  isCameraMuted(): boolean {
+    return this.cameraMuted;
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screen || !this.lib || !this.conference) return;
+    const [desktop] = await this.lib.createLocalTracks({ devices: ['desktop'] });
+    if (!desktop) throw new Error('No screen track');
+    this.screen = desktop;
+    desktop.getTrack().addEventListener('ended', () => void this.stopScreenShare());
+    await this.conference.replaceTrack(this.track('video') ?? null, desktop);
+    this.events.emit('screen-share', true);
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const desktop = this.screen;
+    if (!desktop) return;
+    this.screen = null;
+    await this.conference?.replaceTrack(desktop, this.track('video') ?? null);
+    await desktop.dispose();
+    this.events.emit('screen-share', false);
+  }
+
+  send(message: ConferenceMessage): void {
+    if (this.inRoom) this.conference?.broadcastEndpointMessage(message);
+  }
+
+  async knock(): Promise<void> {
+    const conference = this.conference;
+    if (!conference) throw new Error('join() first');
+    if (this.inRoom) {
+      this.events.emit('approved', undefined);
+      return;
+    }
+    await conference.joinLobby(this.displayName);
+  }
+
+  async approve(id: string): Promise<void> {
+    this.conference?.lobbyApproveAccess(id);
+  }
+
+  async deny(id: string): Promise<void> {
+    this.conference?.lobbyDenyAccess(id);
+  }
+
+  private listen(lib: JitsiMeetJSGlobal, conference: JitsiConference): void {
+    const e = lib.events.conference;
+    const { CONFERENCE_ACCESS_DENIED } = lib.errors.conference;
+    conference.on(e.CONFERENCE_JOINED, () => {
+      const throughLobby = this.membersOnly;
+      this.inRoom = true;
+      this.events.emit('connection', 'connected');
+      if (throughLobby) this.events.emit('approved', undefined);
+    });
+    conference.on(e.CONFERENCE_FAILED, (error: string) => {
+      if (error === lib.errors.conference.MEMBERS_ONLY_ERROR) this.membersOnly = true;
+      else if (error === CONFERENCE_ACCESS_DENIED) this.events.emit('denied', undefined);
+      else this.events.emit('connection', 'failed');
+    });
+    conference.on(e.CONFERENCE_LEFT, () => {
+      this.inRoom = false;
+    });
+    conference.on(e.TRACK_ADDED, (track: JitsiTrack) => {
+      if (track.isLocal() || this.remote.has(track)) return;
+      const remote: RemoteTrack = { id: track.getId() ?? `${track.getParticipantId()}-${track.getType()}`, kind: track.getType(), stream: track.getOriginalStream() };
+      this.remote.set(track, remote);
+      this.events.emit('remote-track-added', remote);
+    });
+    conference.on(e.TRACK_REMOVED, (track: JitsiTrack) => {
+      const remote = this.remote.get(track);
+      if (!remote) return;
+      this.remote.delete(track);
+      this.events.emit('remote-track-removed', remote);
+    });
+    conference.on(e.USER_LEFT, () => this.events.emit('remote-left', undefined));
+    conference.on(e.LOBBY_USER_JOINED, (id: string, name: string) => this.events.emit('knocking', { id, name: name ?? '' }));
+    conference.on(e.LOBBY_USER_LEFT, (id: string) => this.events.emit('knock-withdrawn', { id, name: '' }));
+    conference.on(e.ENDPOINT_MESSAGE_RECEIVED, (_from: JitsiParticipant, payload: unknown) => {
+      if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) this.events.emit('message', payload as ConferenceMessage);
+    });
+  }
+
+  private track(kind: 'audio' | 'video'): JitsiTrack | undefined {
+    return this.tracks.find((t) => t.getType() === kind);
+  }
+
+  private async applyMute(): Promise<void> {
+    for (const [kind, muted] of [['audio', this.microphoneMuted], ['video', this.cameraMuted]] as const) {
+      const track = this.track(kind);
+      if (!track || track.isMuted() === muted) continue;
+      await (muted ? track.mute?.() : track.unmute?.());
+    }
+  }
+
+  private async switchDevice(kind: 'audio' | 'video', request: Parameters<JitsiMeetJSGlobal['createLocalTracks']>[0]): Promise<void> {
+    if (!this.lib) return;
+    const [next] = await this.lib.createLocalTracks(request);
+    if (!next) return;
+    const old = this.track(kind);
+    if (this.conference && !(kind === 'video' && this.screen)) await this.conference.replaceTrack(old ?? null, next);
+    this.tracks = [...this.tracks.filter((t) => t !== old), next];
+    await old?.dispose();
+    await this.applyMute();
+    this.events.emit('local-stream', this.localStream());
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The `p2p` conference driver: a direct WebRTC call between the two browsers, signalled
+ * through the connector's live socket, with the connector's waiting room as the lobby.
+ *
+ * Negotiation follows the "perfect negotiation" pattern
+ * (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation): the patient is
+ * polite (yields on offer collisions), the practitioner is not. A `bye` signal means "my side
+ * starts over": the patient sends it whenever it (re)starts its peer connection (after a
+ * reload, a reconnect or a failure), the practitioner sends it when it comes back to a call
+ * already admitted; the practitioner answers a `bye` with a fresh peer connection, the patient
+ * with a full restart. So reloads on either side renegotiate, and nothing loops.
+ */
+import { Emitter } from './emitter.ts';
+import type {
+  ConferenceDriver, ConferenceEvents, ConferenceMessage, ConferenceRole, IceServerSettings, JoinOptions, MediaDevice, RemoteTrack,
+} from './conference.ts';
+import type { LobbyPort, LobbyState, SignalData, SignalingPort } from './ports.ts';
+
+/** Options of {@link createP2pDriver}. */
+export interface P2pDriverOptions {
+  signaling: SignalingPort;
+  lobby: LobbyPort;
+  /** STUN/TURN servers (`MediaSettings.iceServers`); empty works on one machine or a LAN. */
+  iceServers?: IceServerSettings[];
+  /** The other participant's display name, for the practitioner's `knocking` event. */
+  peerName?: string;
+  /** Device access; `navigator.mediaDevices` by default. */
+  mediaDevices?: MediaDevices;
+}
+
+/** The id of the patient's knock in p2p: there is one patient per teleconsultation. */
+export const P2P_KNOCK_ID = 'patient';
+
+const DATA_CHANNEL_ID = 0;
+
+/** Creates a p2p driver; nothing happens until `join()`. */
+export function createP2pDriver(options: P2pDriverOptions): ConferenceDriver {
+  return new P2pDriver(options);
+}
+
+function deviceConstraint(id: string | undefined): MediaTrackConstraints | boolean {
+  return id ? { deviceId: { exact: id } } : true;
+}
+
+class P2pDriver implements ConferenceDriver {
+  readonly name = 'p2p' as const;
+  private readonly events = new Emitter<ConferenceEvents>();
+  private readonly devices: MediaDevices;
+  private role: ConferenceRole = 'patient';
+  private displayName = '';
+  private joined = false;
+  private local: MediaStream | null = null;
+  private screen: MediaStreamTrack | null = null;
+  private microphoneMuted = false;
+  private cameraMuted = false;
+  private pc: RTCPeerConnection | null = null;
+  private channel: RTCDataChannel | null = null;
+  private remote = new Map<string, RemoteTrack>();
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingAnswer = false;
+  private lobbyState: LobbyState = 'absent';
+  private approvedSent = false;
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: P2pDriverOptions) {
+    this.devices = options.mediaDevices ?? navigator.mediaDevices;
+  }
+
+  on<K extends keyof ConferenceEvents>(event: K, listener: (payload: ConferenceEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  async join(options: JoinOptions): Promise<void> {
+    if (this.joined) return;
+    this.role = options.role;
+    this.displayName = options.displayName;
+    this.microphoneMuted = options.microphoneMuted ?? false;
+    this.cameraMuted = options.cameraMuted ?? false;
+    this.local = await this.devices.getUserMedia({ audio: deviceConstraint(options.microphoneId), video: deviceConstraint(options.cameraId) });
+    this.applyMute();
+    this.joined = true;
+    this.events.emit('local-stream', this.local);
+    this.events.emit('connection', 'idle');
+    this.unsubscribe.push(
+      this.options.signaling.onSignal((data) => void this.handleSignal(data)),
+      this.options.lobby.onChange((state) => this.handleLobby(state)),
+    );
+    const state = this.options.lobby.state();
+    if (state === 'admitted' && this.role === 'practitioner') {
+      // Back in a call already admitted (reload): ask the patient to start over with us.
+      this.lobbyState = state;
+      this.options.signaling.send({ kind: 'bye' });
+      return;
+    }
+    this.handleLobby(state);
+  }
+
+  async leave(): Promise<void> {
+    if (!this.joined) return;
+    this.joined = false;
+    this.options.signaling.send({ kind: 'bye' });
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.closePeer();
+    this.screen?.stop();
+    this.screen = null;
+    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.local = null;
+    this.approvedSent = false;
+    this.events.emit('local-stream', null);
+    this.events.emit('connection', 'disconnected');
+  }
+
+  localStream(): MediaStream | null {
+    return this.local;
+  }
+
+  async listDevices(): Promise<MediaDevice[]> {
+    const kinds: Record<string, MediaDevice['kind']> = { videoinput: 'camera', audioinput: 'microphone', audiooutput: 'speaker' };
+    return (await this.devices.enumerateDevices()).flatMap((d) => {
+      const kind = kinds[d.kind];
+      return kind ? [{ id: d.deviceId, kind, label: d.label }] : [];
+    });
+  }
+
+  async switchCamera(deviceId: string): Promise<void> {
+    await this.replaceLocalTrack('video', await this.devices.getUserMedia({ video: { deviceId: { exact: deviceId } } }));
+  }
+
+  async switchMicrophone(deviceId: string): Promise<void> {
+    await this.replaceLocalTrack('audio', await this.devices.getUserMedia({ audio: { deviceId: { exact: deviceId } } }));
+  }
+
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
+    this.microphoneMuted = muted;
+    this.applyMute();
+  }
+
+  async setCameraMuted(muted: boolean): Promise<void> {
+    this.cameraMuted = muted;
+    this.applyMute();
+  }
+
+  isMicrophoneMuted(): boolean {
+    return this.microphoneMuted;
+  }
+
+  isCameraMuted(): boolean {
+    return this.cameraMuted;
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screen) return;
+    const stream = await this.devices.getDisplayMedia({ video: true, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if (!track) throw new Error('No screen track');
+    this.screen = track;
+    // The browser's own "Stop sharing" button ends the track.
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    await this.videoSender()?.replaceTrack(track);
+    this.events.emit('screen-share', true);
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const track = this.screen;
+    if (!track) return;
+    this.screen = null;
+    track.stop();
+    await this.videoSender()?.replaceTrack(this.local?.getVideoTracks()[0] ?? null);
+    this.events.emit('screen-share', false);
+  }
+
+  send(message: ConferenceMessage): void {
+    if (this.channel?.readyState === 'open') this.channel.send(JSON.stringify(message));
+  }
+
+  async knock(): Promise<void> {
+    const state = this.options.lobby.state();
+    if (state === 'admitted') this.handleLobby(state);
+    else if (state !== 'waiting') this.options.lobby.knock();
+  }
+
+  async approve(id: string): Promise<void> {
+    if (id === P2P_KNOCK_ID && this.options.lobby.state() === 'waiting') this.options.lobby.admit();
+  }
+
+  async deny(id: string): Promise<void> {
+    if (id === P2P_KNOCK_ID && this.options.lobby.state() === 'waiting') this.options.lobby.deny();
+  }
+
+  private handleLobby(state: LobbyState): void {
+    if (!this.joined) return;
+    const previous = this.lobbyState;
+    this.lobbyState = state;
+    if (this.role === 'practitioner') {
+      const knock = { id: P2P_KNOCK_ID, name: this.options.peerName ?? '' };
+      if (state === 'waiting' && previous !== 'waiting') this.events.emit('knocking', knock);
+      if (previous === 'waiting' && state === 'absent') this.events.emit('knock-withdrawn', knock);
+      // Admitted: wait for the patient's `bye`, which opens the peer connection.
+      if (previous === 'admitted' && state !== 'admitted') this.dropPeer();
+      return;
+    }
+    if (state === 'admitted' && !this.approvedSent) {
+      this.approvedSent = true;
+      this.events.emit('approved', undefined);
+      this.restart();
+    } else if (state === 'denied' && previous !== 'denied') {
+      this.events.emit('denied', undefined);
+    }
+  }
+
+  /** Patient: a fresh peer connection, announced by `bye` so the practitioner starts over too. */
+  private restart(): void {
+    this.closePeer();
+    this.options.signaling.send({ kind: 'bye' });
+    this.openPeer();
+  }
+
+  /** Closes the current peer connection and tells the page the other side's media is gone. */
+  private dropPeer(): void {
+    const had = this.pc !== null;
+    this.closePeer();
+    if (had) this.events.emit('remote-left', undefined);
+  }
+
+  private async handleSignal(data: SignalData): Promise<void> {
+    if (!this.joined) return;
+    if (data.kind === 'bye') {
+      if (this.role === 'practitioner') {
+        this.dropPeer();
+        if (this.lobbyState === 'admitted') this.openPeer();
+      } else if (this.lobbyState === 'admitted') {
+        if (this.pc) this.events.emit('remote-left', undefined);
+        this.restart();
+      }
+      return;
+    }
+    if (this.lobbyState !== 'admitted') return;
+    const pc = this.pc ?? this.openPeer();
+    try {
+      if (data.kind === 'offer' || data.kind === 'answer') {
+        const description: RTCSessionDescriptionInit = { type: data.kind, sdp: data.sdp ?? '' };
+        const polite = this.role === 'patient';
+        const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingAnswer);
+        const collision = data.kind === 'offer' && !readyForOffer;
+        this.ignoreOffer = !polite && collision;
+        if (this.ignoreOffer) return;
+        this.settingAnswer = data.kind === 'answer';
+        await pc.setRemoteDescription(description); // rolls back our own offer on a collision (polite side)
+        this.settingAnswer = false;
+        if (data.kind === 'offer') {
+          await pc.setLocalDescription();
+          this.options.signaling.send({ kind: 'answer', sdp: pc.localDescription?.sdp ?? '' });
+        }
+      } else if (data.kind === 'candidate') {
+        try {
+          await pc.addIceCandidate(data.candidate ?? undefined);
+        } catch (error) {
+          // Candidates of an offer we ignored, or of a peer connection since replaced, are expected to fail.
+          if (!this.ignoreOffer && pc === this.pc && pc.remoteDescription) throw error;
+        }
+      }
+    } catch (error) {
+      this.settingAnswer = false;
+      console.warn('p2p signalling failed', error instanceof Error ? error.name : 'error');
+    }
+  }
+
+  private openPeer(): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ iceServers: this.options.iceServers ?? [] });
+    this.pc = pc;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.settingAnswer = false;
+    // A pre-negotiated channel: both sides open it with the same id, no extra offer round.
+    const channel = pc.createDataChannel('tc', { negotiated: true, id: DATA_CHANNEL_ID });
+    channel.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
+    this.channel = channel;
+    for (const track of this.local?.getTracks() ?? []) {
+      const sent = track.kind === 'video' && this.screen ? this.screen : track;
+      pc.addTrack(sent, this.local ?? new MediaStream([sent]));
+    }
+    pc.addEventListener('track', ({ track, streams }) => {
+      if (pc !== this.pc) return;
+      const remote: RemoteTrack = { id: track.id, kind: track.kind === 'audio' ? 'audio' : 'video', stream: streams[0] ?? new MediaStream([track]) };
+      this.remote.set(track.id, remote);
+      this.events.emit('remote-track-added', remote);
+      remote.stream.addEventListener('removetrack', (event) => {
+        if (event.track.id === track.id && this.remote.delete(track.id)) this.events.emit('remote-track-removed', remote);
+      });
+    });
+    pc.addEventListener('negotiationneeded', async () => {
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc === this.pc) this.options.signaling.send({ kind: 'offer', sdp: pc.localDescription?.sdp ?? '' });
+      } catch (error) {
+        console.warn('p2p offer failed', error instanceof Error ? error.name : 'error');
+      } finally {
+        this.makingOffer = false;
+      }
+    });
+    pc.addEventListener('icecandidate', ({ candidate }) => {
+      if (pc !== this.pc) return;
+      this.options.signaling.send({ kind: 'candidate', candidate: candidate ? candidateJson(candidate) : null });
+    });
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc === this.pc && pc.iceConnectionState === 'failed') pc.restartIce();
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc !== this.pc) return;
+      switch (pc.connectionState) {
+        case 'connected':
+          this.events.emit('connection', 'connected');
+          break;
+        case 'disconnected':
+          this.events.emit('connection', 'reconnecting');
+          break;
+        case 'failed':
+          this.events.emit('connection', 'failed');
+          // The patient starts over; the practitioner follows on the patient's `bye`.
+          if (this.role === 'patient') this.restart();
+          break;
+        default:
+          break;
+      }
+    });
+    this.events.emit('connection', 'connecting');
+    return pc;
+  }
+
+  private closePeer(): void {
+    const pc = this.pc;
+    if (!pc) return;
+    this.pc = null;
+    this.channel = null;
+    pc.close();
+    for (const remote of [...this.remote.values()]) this.events.emit('remote-track-removed', remote);
+    this.remote.clear();
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string' || data.length > 64 * 1024) return;
+    try {
+      const message: unknown = JSON.parse(data);
+      if (typeof message === 'object' && message !== null && !Array.isArray(message)) this.events.emit('message', message as ConferenceMessage);
+    } catch {
+      // Not JSON: not ours, ignored.
+    }
+  }
+
+  private applyMute(): void {
+    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !this.microphoneMuted;
+    for (const track of this.local?.getVideoTracks() ?? []) track.enabled = !this.cameraMuted;
+  }
+
+  private videoSender(): RTCRtpSender | undefined {
+    return this.pc?.getTransceivers().find((t) => t.receiver.track.kind === 'video')?.sender;
+  }
+
+  private async replaceLocalTrack(kind: MediaKindName, stream: MediaStream): Promise<void> {
+    const track = kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    if (!track || !this.local) {
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    const old = kind === 'video' ? this.local.getVideoTracks()[0] : this.local.getAudioTracks()[0];
+    const sender = this.pc?.getSenders().find((s) => s.track === old);
+    const next = new MediaStream([...this.local.getTracks().filter((t) => t !== old), track]);
+    this.local = next;
+    this.applyMute();
+    if (sender && !(kind === 'video' && this.screen)) await sender.replaceTrack(track);
+    old?.stop();
+    this.events.emit('local-stream', next);
+  }
+}
+
+type MediaKindName = 'audio' | 'video';
+type CandidateJson = NonNullable<SignalData['candidate']>;
+
+/** The protocol's candidate shape from a browser candidate. */
+function candidateJson(candidate: RTCIceCandidate): CandidateJson {
+  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex, usernameFragment: candidate.usernameFragment };
+}

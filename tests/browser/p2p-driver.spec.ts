@@ -1,0 +1,103 @@
+/**
+ * The shared conference-driver behaviour, run for real on the p2p driver: two headless
+ * Chromium pages with fake camera and microphone, signalled through a stand-in of the
+ * connector's live hub in Node (support/waiting-room-relay.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import type { Role } from '../../connector/live/protocol.ts';
+import type { ConferenceDriver } from '../../meet/drivers/conference.ts';
+import { describeConferenceDriver, type DriverHandle } from '../../meet/drivers/conference-behaviour.ts';
+import type { LoggedEvent } from '../../meet/drivers/event-log.ts';
+import { launchChromium } from './support/browser.ts';
+import { WaitingRoomRelay } from './support/waiting-room-relay.ts';
+
+type PageWindow = { tc: { driver: ConferenceDriver; log: LoggedEvent[] }; tcStart(peerName: string): void };
+
+const HTML = '<!doctype html><html lang="en"><body><video id="remote" autoplay muted playsinline></video><script src="/p2p-page.js"></script></body></html>';
+
+/** Serves the test page and its bundle on 127.0.0.1 (a secure context for getUserMedia). */
+async function servePage(): Promise<{ server: Server; url: string }> {
+  const bundle = await build({ entryPoints: [join(import.meta.dirname, 'support/p2p-page.ts')], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'chrome120' });
+  const script = bundle.outputFiles[0]?.text ?? '';
+  const server = createServer((req, res) => {
+    if (req.url === '/p2p-page.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(HTML);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+function handleOf(page: Page): DriverHandle {
+  const call = <T>(fn: (tc: PageWindow['tc'], arg: unknown) => T | Promise<T>, arg?: unknown): Promise<T> =>
+    page.evaluate(
+      ([source, a]) => {
+        const tc = (window as unknown as PageWindow).tc;
+        return (new Function('tc', 'arg', `return (${source})(tc, arg)`) as (t: unknown, x: unknown) => unknown)(tc, a);
+      },
+      [fn.toString(), arg] as const,
+    ) as Promise<T>;
+  return {
+    join: (o) => call((tc, a) => tc.driver.join(a as Parameters<ConferenceDriver['join']>[0]), o),
+    leave: () => call((tc) => tc.driver.leave()),
+    knock: () => call((tc) => tc.driver.knock()),
+    approve: (id) => call((tc, a) => tc.driver.approve(String(a)), id),
+    deny: (id) => call((tc, a) => tc.driver.deny(String(a)), id),
+    setMicrophoneMuted: (m) => call((tc, a) => tc.driver.setMicrophoneMuted(a === true), m),
+    setCameraMuted: (m) => call((tc, a) => tc.driver.setCameraMuted(a === true), m),
+    muted: () => call((tc) => ({ microphone: tc.driver.isMicrophoneMuted(), camera: tc.driver.isCameraMuted() })),
+    hasLocalStream: () => call((tc) => tc.driver.localStream() !== null),
+    send: (m) => call((tc, a) => tc.driver.send(a as Record<string, unknown>), m),
+    listDevices: () => call((tc) => tc.driver.listDevices()),
+    events: () => call((tc) => tc.log),
+    remoteVideoSize: async () => {
+      await page.waitForFunction(() => (document.getElementById('remote') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 15_000 });
+      return page.evaluate(() => {
+        const video = document.getElementById('remote') as HTMLVideoElement;
+        return { width: video.videoWidth, height: video.videoHeight };
+      });
+    },
+  };
+}
+
+let browser: Browser;
+let served: { server: Server; url: string };
+let relay = new WaitingRoomRelay();
+const pages = new Map<Role, Page>();
+
+describeConferenceDriver('p2p', {
+  async start() {
+    [browser, served] = await Promise.all([launchChromium(), servePage()]);
+    // One context per participant, kept across specs: each spec reloads the pages instead.
+    for (const role of ['practitioner', 'patient'] as Role[]) {
+      const page = await (await browser.newContext()).newPage();
+      await page.exposeFunction('tcRelay', (json: string) => relay.receive(role, json));
+      pages.set(role, page);
+    }
+  },
+  async stop() {
+    await browser?.close();
+    await new Promise((resolve) => served?.server.close(resolve));
+  },
+  async create() {
+    relay = new WaitingRoomRelay();
+    const handles: DriverHandle[] = [];
+    for (const role of ['practitioner', 'patient'] as Role[]) {
+      const page = pages.get(role)!;
+      await page.goto(served.url);
+      await page.evaluate((peer) => (window as unknown as PageWindow).tcStart(peer), role === 'practitioner' ? 'Camille M.' : 'Dr Claire Dubois');
+      relay.attach(role, page);
+      handles.push(handleOf(page));
+    }
+    return {
+      practitioner: handles[0]!,
+      patient: handles[1]!,
+      close: async () => {
+        await Promise.all(handles.map((h) => h.leave().catch(() => undefined)));
+      },
+    };
+  },
+});
