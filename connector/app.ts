@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config/schema.ts';
 import { createAgendaClient } from './agenda/client.ts';
+import { billingRoutes, stripeWebhookRoutes } from './billing/routes.ts';
+import { billingWriteBack, createBilling } from './billing/service.ts';
 import { RECONCILE_QUEUE, registerAgendaJobs, writeBackListener } from './agenda/sync.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { demoAgendaClient } from './demo/client.ts';
@@ -18,9 +20,16 @@ import { loggerOptions } from './http/logging.ts';
 import { integratorRoutes } from './integrators/routes.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { createLiveBus } from './live/bus.ts';
+import { devOutboxRoutes } from './notifications/outbox.ts';
+import { createNotifications } from './notifications/service.ts';
+import { registerLive } from './live/plugin.ts';
 import type { Services } from './services.ts';
+import { registerSessions } from './sessions/plugin.ts';
 import { agendaWebhookRoutes } from './webhooks/agenda.ts';
+import { jitsiWebhookRoutes } from './webhooks/jitsi.ts';
 import { keepRawBodies } from './webhooks/raw-body.ts';
+import { sendgridWebhookRoutes } from './webhooks/sendgrid.ts';
+import { twilioWebhookRoutes } from './webhooks/twilio.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,8 +81,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   };
   app.decorate('services', services);
   services.apply.listeners.push(writeBackListener(queue));
+  const notifications = createNotifications(services);
+  app.decorate('notifications', notifications);
+  services.apply.listeners.push(notifications.listener);
+  await notifications.registerJobs();
+  const billing = createBilling(services, notifications);
+  await billing.registerJobs();
   await registerAgendaJobs({
     database, queue, client: agenda, log, publicUrl: config.publicUrl, linkSecret: config.linkSecret, apply: services.apply,
+    payment: billingWriteBack(services),
   }, config.reconcileEveryMinutes);
 
   installErrorHandler(app);
@@ -98,10 +114,18 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(async (scope) => {
     keepRawBodies(scope);
     await agendaWebhookRoutes(scope, services);
+    if (config.twilio) await twilioWebhookRoutes(scope, services, config.twilio);
+    if (config.sendgrid) await sendgridWebhookRoutes(scope, services, config.sendgrid);
+    await jitsiWebhookRoutes(scope, services);
+    await stripeWebhookRoutes(scope, services, billing);
   });
+  await app.register(async (scope) => billingRoutes(scope, services, billing));
+  await registerSessions(app, services);
+  await registerLive(app, services);
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));
+  if (notifications.outbox.email || notifications.outbox.sms) await app.register(async (scope) => devOutboxRoutes(scope, database.db, notifications.outbox));
 
   app.addHook('onReady', async () => {
     await queue.start();

@@ -40,7 +40,9 @@ async function runNodeSpecs(): Promise<Totals> {
     .sort();
   const jasmine = new Jasmine({ projectBaseDir: root });
   jasmine.exitOnCompletion = false;
-  jasmine.loadConfig({ spec_dir: '.', spec_files: files, random: false, stopSpecOnExpectationFailure: false });
+  jasmine.loadConfig({ spec_dir: '.', spec_files: files, stopSpecOnExpectationFailure: false });
+  // Suites share an app per suite: specs run in the order written.
+  jasmine.randomizeTests(false);
   (jasmine as unknown as { jasmine: { DEFAULT_TIMEOUT_INTERVAL: number } }).jasmine.DEFAULT_TIMEOUT_INTERVAL = 120_000;
   const totals: Totals = { passed: 0, failed: 0 };
   jasmine.clearReporters();

@@ -90,6 +90,33 @@ export interface Presence {
   waitingSince: string | null;
 }
 
+/** `GET /api/live/{teleconsultationId}/{role}/session`: what a page needs before it connects. */
+export interface SessionSummary {
+  you: { role: Role };
+  teleconsultation: TeleconsultationSummary;
+  media: MediaSettings;
+}
+
+/** `GET /api/live/{teleconsultationId}/{role}/jitsi-token`: a token minted for this participant, never stored. */
+export interface JitsiTokenResponse {
+  token: string;
+  domain: string;
+  room: string;
+}
+
+/** The teleconsultation's payment request, as both pages show it. */
+export interface PaymentSummary {
+  id: string;
+  status: 'creating' | 'requested' | 'paid' | 'failed' | 'expired' | 'refunded' | 'replaced';
+  amount: { value: number; currency: string };
+  /** The patient's payment link (ours: it opens the provider's current payment page). */
+  url: string | null;
+  /** True in sandbox mode (no real money). */
+  sandbox: boolean;
+  requestedAt: string;
+  paidAt: string | null;
+}
+
 /** What the server sends. `from` is always set by the server from the sender's session. */
 export type ServerMessage =
   | { type: 'state'; you: { role: Role }; teleconsultation: TeleconsultationSummary; presence: Presence; media: MediaSettings }
@@ -102,6 +129,7 @@ export type ServerMessage =
   | { type: 'draw'; from: Role; action: 'stroke' | 'clear'; color?: string; width?: number; points?: [number, number][] }
   | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command']; value?: number }
   | { type: 'status'; status: TeleconsultationSummary['status'] }
+  | { type: 'payment'; payment: PaymentSummary }
   | { type: 'pong' }
   | { type: 'error'; code: string; message: string };
 

@@ -83,10 +83,10 @@ export async function eventually<T>(check: () => Promise<T> | T, what: string, t
   }
 }
 
-/** Waits until no job of these queues is waiting or running. */
+/** Waits until no job of these queues is due or running (jobs planned for later are left). */
 export async function jobsSettled(t: TestApp, queues = ['agenda-event']): Promise<void> {
   await eventually(async () => {
-    const r = await t.app.services.database.db.execute(sql`select count(*)::int as n from pgboss.job where name in ${queues} and state < 'completed'`);
+    const r = await t.app.services.database.db.execute(sql`select count(*)::int as n from pgboss.job where name in ${queues} and state < 'completed' and start_after <= now()`);
     return (r as unknown as { rows: { n: number }[] }).rows[0]!.n === 0;
   }, `${queues.join(', ')} jobs done`);
 }

@@ -4,3 +4,6 @@
  * `npm run db:generate` and committed.
  */
 export * from './core.ts';
+export * from './live.ts';
+export * from './notifications.ts';
+export * from './billing.ts';

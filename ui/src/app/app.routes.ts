@@ -4,6 +4,11 @@ import type { TranslationKey } from './shared/i18n';
 /** Routes of the UI, served under `/app/`. Route titles are translation keys (see TranslatedTitleStrategy). */
 export const routes: Routes = [
   {
+    path: 'panel/:id/payments',
+    title: 'billing.followUp' satisfies TranslationKey,
+    loadComponent: () => import('./panel/payments').then((m) => m.PaymentsPage),
+  },
+  {
     path: 'panel/:id',
     title: 'panel.title' satisfies TranslationKey,
     loadComponent: () => import('./panel/panel-page').then((m) => m.PanelPage),

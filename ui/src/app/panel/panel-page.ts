@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, effect, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, effect, inject, input, signal, viewChild } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import type { Presence, ServerMessage, SessionSummary } from '../../../../connector/live/protocol';
 import type { ConferenceDriver, Knock } from '../../../../meet/drivers/conference';
@@ -10,6 +10,7 @@ import { formatAppointment, formatTime } from '../shared/live-format';
 import { createConferenceDriver } from '../shared/live-media';
 import { LiveSession } from '../shared/live-session';
 import { LiveSocket, liveUrl } from '../shared/live-socket';
+import { Invoice } from './invoice';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 
@@ -21,7 +22,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-panel-page',
-  imports: [TranslatePipe, LiveCall],
+  imports: [TranslatePipe, LiveCall, Invoice],
   providers: [LiveSocket],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -86,6 +87,9 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
         <p role="status">{{ endKey() | t }}</p>
       }
     }
+    @if (showInvoice()) {
+      <tc-invoice [teleconsultationId]="id()" [inCall]="phase() === 'call'" (hangUpAnyway)="hangUp()" />
+    }
   `,
   styles: `
     .waiting-room { padding: var(--space-3); border: 1px solid var(--color-border); border-radius: var(--radius); background: var(--color-surface); }
@@ -119,6 +123,13 @@ export class PanelPage {
   /** A knock in the media lobby (jitsi) not yet approved because the connector has not admitted yet. */
   private pendingKnock: Knock | null = null;
   private dispose: (() => Promise<void>) | null = null;
+  private readonly invoice = viewChild(Invoice);
+
+  /** "€ Facture" in the waiting room, the call, and after a consultation that ended normally. */
+  protected readonly showInvoice = computed(() => {
+    const phase = this.phase();
+    return phase === 'room' || phase === 'call' || (phase === 'ended' && this.endKey() === 'live.ended');
+  });
 
   protected readonly patientName = computed(() => this.summary()?.teleconsultation.patientName ?? '');
   protected readonly appointmentDate = computed(() => {
@@ -164,6 +175,8 @@ export class PanelPage {
 
   /** Leaves the call; the waiting room stays open. */
   async hangUp(): Promise<void> {
+    // "Pensez à demander le paiement avant de raccrocher": once, when nothing was requested.
+    if (this.invoice()?.remindBeforeHangUp()) return;
     this.leftCall = true;
     await this.stopCall();
     this.phase.set('room');

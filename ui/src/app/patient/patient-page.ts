@@ -11,6 +11,7 @@ import { createConferenceDriver } from '../shared/live-media';
 import { LiveSession } from '../shared/live-session';
 import { LiveSocket, liveUrl } from '../shared/live-socket';
 import { DeviceCheck } from './device-check';
+import { PatientPayment } from './payment';
 
 type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
 
@@ -21,7 +22,7 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-patient-page',
-  imports: [TranslatePipe, LiveCall, DeviceCheck],
+  imports: [TranslatePipe, LiveCall, DeviceCheck, PatientPayment],
   providers: [LiveSocket],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -60,6 +61,9 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
       @case ('ended') {
         <p class="ended" role="status" data-testid="end-screen">{{ endKey() | t }}</p>
       }
+    }
+    @if (phase() !== 'loading' && phase() !== 'error') {
+      <tc-patient-payment [teleconsultationId]="id()" [ended]="phase() === 'ended'" />
     }
   `,
   styles: `

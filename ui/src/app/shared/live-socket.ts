@@ -30,7 +30,7 @@ export type LiveEndReason = 'unauthorized' | 'gone' | 'replaced' | 'policy';
 const OPEN = 1;
 // CLOSE_CODES of connector/live/protocol.ts: closes after which reconnecting cannot help.
 const FINAL_CLOSES: Readonly<Record<number, LiveEndReason>> = { 4401: 'unauthorized', 4410: 'gone', 4409: 'replaced', 1008: 'policy' };
-const SERVER_TYPES = new Set<string>(['state', 'presence', 'admitted', 'denied', 'signal', 'chat', 'pointer', 'draw', 'camera', 'status', 'pong', 'error']);
+const SERVER_TYPES = new Set<string>(['state', 'presence', 'admitted', 'denied', 'signal', 'chat', 'pointer', 'draw', 'camera', 'status', 'payment', 'pong', 'error']);
 
 /** Reconnection delays: 0.5 s doubling up to 10 s. */
 export function reconnectDelay(attempt: number): number {

@@ -1,0 +1,253 @@
+/**
+ * One participant's WebSocket: authenticated by the session cookie, then every message is
+ * size-checked, rate-limited, validated against the protocol and allowed by the sender's
+ * role and admission. The sender of everything relayed is the session's role.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Value } from 'typebox/value';
+import type { RawData, WebSocket } from 'ws';
+import type { LinkRole } from '../db/schema/index.ts';
+import type { Services } from '../services.ts';
+import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsultationId, sessionIdFromCookie } from '../sessions/sessions.ts';
+import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
+import { recentChat, saveChatMessage } from './chat.ts';
+import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
+import { admit, AdmissionError, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
+import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from './protocol.ts';
+import { TokenBucket, type TokenBucketOptions } from './rate-limit.ts';
+
+/** What every connection of this instance shares. */
+export interface LiveContext {
+  services: Services;
+  hub: LiveHub;
+  timings: PresenceTimings;
+  rate: TokenBucketOptions;
+  /** Close-time clean-ups still running (awaited on shutdown). */
+  pending: Set<Promise<void>>;
+}
+
+/** Messages a patient may only send or receive once admitted. */
+const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera']);
+/** Relayed to the other participant as they are, with `from` set here. */
+const RELAYED: ReadonlySet<string> = new Set(['signal', 'pointer', 'draw', 'camera']);
+
+function other(role: Role): Role {
+  return role === 'practitioner' ? 'patient' : 'practitioner';
+}
+
+function byteLength(data: RawData): number {
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
+
+function text(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** Serves one WebSocket of `GET /live/{teleconsultationId}/{role}`. */
+export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: FastifyRequest<{ Params: { teleconsultationId: string; role: string } }>): void {
+  const { services, hub } = ctx;
+  const { teleconsultationId, role: roleParam } = request.params;
+  const log = request.log.child({ teleconsultationId, role: roleParam });
+  const id = randomUUID();
+  const bucket = new TokenBucket(ctx.rate);
+  // Messages that arrive while the session is checked wait here, in order.
+  const early: RawData[] = [];
+  // Events from the bus wait until the page has its `state`.
+  const outbox: ServerMessage[] = [];
+  let phase = 'opening' as 'opening' | 'open' | 'closed';
+  // A function, not a comparison, since the phase changes across awaits.
+  const isClosed = () => phase === 'closed';
+  let role: LinkRole = 'patient';
+  let admitted = false;
+  let sessionId: string | undefined;
+  let work: Promise<void> = Promise.resolve();
+  let attached = false;
+
+  const send = (m: ServerMessage) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+  };
+  const close = (code: number, reason: string) => {
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+  };
+  const refuse = (code: string, message: string) => send({ type: 'error', code, message });
+
+  const connection: LocalConnection = {
+    id,
+    teleconsultationId,
+    get role() { return role; },
+    get sessionHash() { return sessionId === undefined ? undefined : hashSessionId(sessionId); },
+    close,
+    onBusEvent(event: LiveBusEvent) {
+      if (event.kind === 'takeover') {
+        if (event.role === role && event.connectionId !== id) close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+        return;
+      }
+      if (event.kind === 'recheck') {
+        void recheck();
+        return;
+      }
+      if (!event.to.includes(role) || event.skip === id) return;
+      const m = event.message;
+      if (role === 'patient') {
+        if (m.type === 'admitted') admitted = true;
+        if (m.type === 'denied') admitted = false;
+        // Media, pointer, drawing and camera reach a patient only inside the call.
+        if (RELAYED.has(m.type) && !admitted) return;
+      }
+      if (phase === 'opening') outbox.push(m);
+      else send(m);
+    },
+  };
+
+  async function recheck(): Promise<void> {
+    if (phase === 'closed') return;
+    const check = await checkSessionId(services.database.db, sessionId, teleconsultationId, role, services.now());
+    if (!check.ok) close(check.reason === 'cancelled' ? CLOSE_CODES.gone : CLOSE_CODES.unauthorized, check.reason === 'cancelled' ? 'TELECONSULTATION_CANCELLED' : 'SESSION_REQUIRED');
+  }
+
+  async function publishPresenceAndStatus(r: Pick<AdmissionResult, 'presence' | 'status'>): Promise<void> {
+    await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence: r.presence } });
+    if (r.status) await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: r.status } });
+  }
+
+  async function handle(data: RawData): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text(data));
+    } catch {
+      return refuse('MESSAGE_INVALID', 'Messages are JSON objects.');
+    }
+    if (!Value.Check(ClientMessageSchema, parsed)) return refuse('MESSAGE_INVALID', 'This message does not match the live protocol.');
+    const m = parsed as ClientMessage;
+    if (role === 'patient' && IN_CALL.has(m.type) && !admitted) return refuse('NOT_ADMITTED', 'Wait until the practitioner lets you in.');
+    switch (m.type) {
+      case 'ping':
+        return send({ type: 'pong' });
+      case 'knock': {
+        if (role !== 'patient') return refuse('NOT_ALLOWED', 'Only the patient knocks.');
+        const r = await knock(services, teleconsultationId, ctx.timings);
+        if (r.state === 'admitted') {
+          admitted = true;
+          send({ type: 'admitted' });
+        }
+        if (r.changed) {
+          log.info({ status: r.status }, 'patient waiting');
+          await publishPresenceAndStatus(r);
+        }
+        return;
+      }
+      case 'admit':
+      case 'deny': {
+        if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner lets the patient in.');
+        let r: AdmissionResult;
+        try {
+          r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings) : await deny(services, teleconsultationId, ctx.timings);
+        } catch (err) {
+          if (err instanceof AdmissionError) return refuse(err.code, err.message);
+          throw err;
+        }
+        // Recorded above (committed); only now is the patient told.
+        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { type: m.type === 'admit' ? 'admitted' : 'denied' } });
+        if (r.changed) {
+          log.info({ decision: m.type, status: r.status }, 'waiting room decision');
+          await publishPresenceAndStatus(r);
+        }
+        return;
+      }
+      case 'camera':
+        if (role !== 'practitioner') return refuse('NOT_ALLOWED', "Only the practitioner controls the patient's camera.");
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { ...m, from: role } });
+      case 'signal':
+      case 'pointer':
+      case 'draw':
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: [other(role)], message: { ...m, from: role } as ServerMessage });
+      case 'chat': {
+        const saved = await saveChatMessage(services.database.db, {
+          teleconsultationId, sender: role, text: m.text, at: services.now(), ...(m.clientId !== undefined ? { clientId: m.clientId } : {}),
+        });
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: saved });
+      }
+    }
+  }
+
+  function receive(data: RawData): void {
+    if (phase === 'closed') return;
+    if (byteLength(data) > MAX_CLIENT_MESSAGE_BYTES) {
+      log.warn({ bytes: byteLength(data) }, 'live message too large: closing');
+      return close(CLOSE_CODES.policy, 'message too large');
+    }
+    if (!bucket.take()) {
+      log.warn('live messages flooding: closing');
+      return close(CLOSE_CODES.policy, 'too many messages');
+    }
+    work = work.then(() => handle(data)).catch((err: unknown) => {
+      log.error({ err }, 'live message failed');
+      refuse('INTERNAL', 'Internal error.');
+    });
+  }
+
+  socket.on('message', (data: RawData) => {
+    if (phase === 'opening') early.push(data);
+    else receive(data);
+  });
+
+  const closed = new Promise<void>((resolve) => {
+    socket.once('close', () => {
+      const wasOpen = phase === 'open';
+      phase = 'closed';
+      const cleanup = (async () => {
+        if (attached) await hub.detach(connection);
+        if (!wasOpen) return;
+        // After the messages in flight, so that a last `knock` cannot undo the departure.
+        await work;
+        if (await disconnectParticipant(services, { teleconsultationId, role, connectionId: id })) {
+          const presence = await loadPresence(services, teleconsultationId, ctx.timings.staleAfterMs);
+          await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence } });
+        }
+        log.info('live connection closed');
+      })().catch((err: unknown) => log.error({ err }, 'live connection clean-up failed'));
+      ctx.pending.add(cleanup);
+      void cleanup.finally(() => { ctx.pending.delete(cleanup); resolve(); });
+    });
+  });
+  void closed;
+
+  void (async () => {
+    if (!isTeleconsultationId(teleconsultationId) || !isRole(roleParam)) return close(CLOSE_CODES.unauthorized, 'SESSION_REQUIRED');
+    role = roleParam;
+    sessionId = sessionIdFromCookie(request, teleconsultationId, role);
+    const check = await checkRequestSession(request, teleconsultationId, role);
+    if (!check.ok) {
+      log.info({ reason: check.reason }, 'live connection refused');
+      return close(check.reason === 'cancelled' ? CLOSE_CODES.gone : CLOSE_CODES.unauthorized, check.reason === 'cancelled' ? 'TELECONSULTATION_CANCELLED' : 'SESSION_REQUIRED');
+    }
+    if (isClosed()) return;
+    const t = check.session.teleconsultation;
+    // Listen first, so that nothing published from now on is missed.
+    attached = true;
+    await hub.attach(connection);
+    const joined = await connectParticipant(services, { teleconsultation: t, role, connectionId: id }, ctx.timings);
+    if (isClosed()) {
+      await disconnectParticipant(services, { teleconsultationId, role, connectionId: id });
+      return;
+    }
+    admitted = joined.admitted;
+    await hub.publish(teleconsultationId, { kind: 'takeover', role, connectionId: id });
+    send({ type: 'state', you: { role }, teleconsultation: teleconsultationSummary(t), presence: joined.presence, media: mediaSettings(services.config, t) });
+    for (const c of await recentChat(services.database.db, teleconsultationId)) send(c);
+    if (admitted) send({ type: 'admitted' });
+    phase = 'open';
+    for (const m of outbox.splice(0)) send(m);
+    await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence: joined.presence }, skip: id });
+    log.info('live connection opened');
+    for (const data of early.splice(0)) receive(data);
+  })().catch((err: unknown) => {
+    log.error({ err }, 'live connection failed to open');
+    close(1011, 'internal error');
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * The waiting room in the database: who is connected (one live connection per participant,
+ * refreshed by a heartbeat), where the patient stands (absent → waiting → admitted, or
+ * denied), and the teleconsultation's status moves that go with it (scheduled → waiting →
+ * in progress), each written with its revision bump, write-back job and event in one
+ * transaction. Every instance reads the same rows, so presence survives reloads and
+ * instance changes.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { planWriteBack } from '../agenda/sync.ts';
+import type { Tx } from '../db/client.ts';
+import { participants, teleconsultationEvents, teleconsultations, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
+import type { Services } from '../services.ts';
+import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import type { Presence } from './protocol.ts';
+
+export type Participant = typeof participants.$inferSelect;
+
+/** How long the waiting room remembers a patient who dropped out (default of LIVE_REJOIN_GRACE_SECONDS). */
+export const DEFAULT_REJOIN_GRACE_MS = 5 * 60_000;
+/** How often each instance marks its connections as still there. */
+export const DEFAULT_HEARTBEAT_MS = 20_000;
+/** A connection not seen for this long is gone (its instance died). */
+export const DEFAULT_STALE_AFTER_MS = 3 * DEFAULT_HEARTBEAT_MS;
+
+export interface PresenceTimings {
+  rejoinGraceMs: number;
+  staleAfterMs: number;
+}
+
+function connected(row: Participant | undefined, now: Date, staleAfterMs: number): boolean {
+  return !!row?.connectionId && !!row.lastSeenAt && now.getTime() - row.lastSeenAt.getTime() <= staleAfterMs;
+}
+
+/** The presence both pages see, from the participants' rows. */
+export function presenceFrom(rows: readonly Participant[], now: Date, staleAfterMs: number): Presence {
+  const practitioner = rows.find((r) => r.role === 'practitioner');
+  const patient = rows.find((r) => r.role === 'patient');
+  const patientHere = connected(patient, now, staleAfterMs);
+  const state: ParticipantState = patientHere && patient ? patient.state : 'absent';
+  return {
+    practitioner: connected(practitioner, now, staleAfterMs) ? 'online' : 'offline',
+    patient: state,
+    waitingSince: state === 'waiting' && patient?.knockedAt ? patient.knockedAt.toISOString() : null,
+  };
+}
+
+async function rowsOf(q: Tx | Services['database']['db'], teleconsultationId: string): Promise<Participant[]> {
+  return q.select().from(participants).where(eq(participants.teleconsultationId, teleconsultationId));
+}
+
+/** The current presence of a teleconsultation. */
+export async function loadPresence(services: Services, teleconsultationId: string, staleAfterMs: number): Promise<Presence> {
+  return presenceFrom(await rowsOf(services.database.db, teleconsultationId), services.now(), staleAfterMs);
+}
+
+async function lockParticipant(tx: Tx, teleconsultationId: string, role: LinkRole): Promise<Participant> {
+  await tx.insert(participants).values({ teleconsultationId, role }).onConflictDoNothing();
+  const [row] = await tx.select().from(participants)
+    .where(and(eq(participants.teleconsultationId, teleconsultationId), eq(participants.role, role)))
+    .for('update');
+  return row!;
+}
+
+async function lockTeleconsultation(tx: Tx, id: string): Promise<Teleconsultation> {
+  const [t] = await tx.select().from(teleconsultations).where(eq(teleconsultations.id, id)).for('update');
+  if (!t) throw new Error('teleconsultation not found');
+  return t;
+}
+
+async function recordEvent(tx: Tx, t: Teleconsultation, type: string, at: Date, data: Record<string, unknown> = {}): Promise<void> {
+  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data, at });
+}
+
+/**
+ * Moves the status forward and lets the agenda know: revision bumped and write-back planned
+ * in this transaction.
+ */
+export async function moveStatus(services: Services, tx: Tx, t: Teleconsultation, status: TeleconsultationStatus, extra: Partial<Pick<Teleconsultation, 'startedAt' | 'endedAt'>> = {}): Promise<Teleconsultation> {
+  const [updated] = await tx.update(teleconsultations).set({
+    status, ...extra, revision: sql`${teleconsultations.revision} + 1`, updatedAt: services.now(),
+  }).where(eq(teleconsultations.id, t.id)).returning();
+  await planWriteBack(services.queue, tx, t.id);
+  return updated!;
+}
+
+export interface ConnectResult {
+  presence: Presence;
+  /** The patient is (still) admitted: they come back in without knocking. */
+  admitted: boolean;
+}
+
+/**
+ * Records a new live connection of a participant (it takes over any older one). A patient
+ * who was waiting or admitted and comes back within the grace window keeps that place;
+ * later, they start over and must knock.
+ */
+export async function connectParticipant(services: Services, input: { teleconsultation: Teleconsultation; role: LinkRole; connectionId: string }, timings: PresenceTimings): Promise<ConnectResult> {
+  const now = services.now();
+  const t = input.teleconsultation;
+  return services.database.db.transaction(async (tx) => {
+    const row = await lockParticipant(tx, t.id, input.role);
+    let state = row.state;
+    let knockedAt = row.knockedAt;
+    if (input.role === 'patient' && state !== 'absent') {
+      // Still connected (a reload whose old socket has not closed yet) counts as present now.
+      const lastPresent = row.connectionId ? row.lastSeenAt : row.leftAt;
+      const within = !!lastPresent && now.getTime() - lastPresent.getTime() <= timings.rejoinGraceMs;
+      if (!within) {
+        state = 'absent';
+        knockedAt = null;
+      } else if (state === 'admitted' && !row.connectionId) {
+        await recordEvent(tx, t, 'patient.rejoined', now);
+      }
+    }
+    await tx.update(participants).set({ connectionId: input.connectionId, connectedAt: now, lastSeenAt: now, state, knockedAt, updatedAt: now })
+      .where(and(eq(participants.teleconsultationId, t.id), eq(participants.role, input.role)));
+    const presence = presenceFrom(await rowsOf(tx, t.id), now, timings.staleAfterMs);
+    return { presence, admitted: input.role === 'patient' && state === 'admitted' };
+  });
+}
+
+/** Records that a connection closed; false when a newer connection had already taken over. */
+export async function disconnectParticipant(services: Services, input: { teleconsultationId: string; role: LinkRole; connectionId: string }): Promise<boolean> {
+  const now = services.now();
+  const done = await services.database.db.update(participants).set({ connectionId: null, leftAt: now, updatedAt: now })
+    .where(and(eq(participants.teleconsultationId, input.teleconsultationId), eq(participants.role, input.role), eq(participants.connectionId, input.connectionId)))
+    .returning({ role: participants.role });
+  return done.length > 0;
+}
+
+/** Rows touched per heartbeat statement: short statements hold their row locks briefly. */
+const TOUCH_BATCH = 100;
+
+/** Marks connections as still there (each instance, for its own sockets). */
+export async function touchConnections(services: Services, connectionIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < connectionIds.length; i += TOUCH_BATCH) {
+    const batch = connectionIds.slice(i, i + TOUCH_BATCH);
+    await services.database.db.update(participants).set({ lastSeenAt: services.now() })
+      .where(inArray(participants.connectionId, batch));
+  }
+}
+
+export interface AdmissionResult {
+  /** What the patient's state is after the request. */
+  state: ParticipantState;
+  /** Whether this request changed anything. */
+  changed: boolean;
+  presence: Presence;
+  /** The new status when it moved. */
+  status?: TeleconsultationStatus;
+}
+
+async function admission(
+  services: Services,
+  teleconsultationId: string,
+  timings: PresenceTimings,
+  decide: (tx: Tx, t: Teleconsultation, patient: Participant, now: Date) => Promise<{ state: ParticipantState; set?: Partial<Participant>; status?: TeleconsultationStatus }>,
+): Promise<AdmissionResult> {
+  const now = services.now();
+  return services.database.db.transaction(async (tx) => {
+    const t = await lockTeleconsultation(tx, teleconsultationId);
+    const patient = await lockParticipant(tx, teleconsultationId, 'patient');
+    const d = await decide(tx, t, patient, now);
+    const changed = d.set !== undefined;
+    if (d.set) {
+      await tx.update(participants).set({ ...d.set, state: d.state, updatedAt: now })
+        .where(and(eq(participants.teleconsultationId, teleconsultationId), eq(participants.role, 'patient')));
+    }
+    const presence = presenceFrom(await rowsOf(tx, teleconsultationId), now, timings.staleAfterMs);
+    return { state: d.state, changed, presence, ...(d.status ? { status: d.status } : {}) };
+  });
+}
+
+/** The patient knocks: they wait, and a scheduled teleconsultation becomes `waiting`. */
+export async function knock(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+  return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
+    if (patient.state === 'waiting' || patient.state === 'admitted') return { state: patient.state };
+    await recordEvent(tx, t, 'patient.waiting', now);
+    let status: TeleconsultationStatus | undefined;
+    if (t.status === 'scheduled') status = (await moveStatus(services, tx, t, 'waiting')).status;
+    return { state: 'waiting', set: { knockedAt: now, deniedAt: null }, ...(status ? { status } : {}) };
+  });
+}
+
+/** Why an admission request was refused. */
+export class AdmissionError extends Error {
+  constructor(readonly code: 'PATIENT_NOT_WAITING', message: string) {
+    super(message);
+    this.name = 'AdmissionError';
+  }
+}
+
+/**
+ * The practitioner lets the waiting patient in: recorded here first (the caller tells the
+ * patient only after this commits); the teleconsultation moves to `in_progress`.
+ */
+export async function admit(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+  return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
+    if (patient.state === 'admitted') return { state: 'admitted' };
+    if (patient.state !== 'waiting') throw new AdmissionError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
+    await recordEvent(tx, t, 'patient.admitted', now);
+    let status: TeleconsultationStatus | undefined;
+    if (t.status === 'scheduled' || t.status === 'waiting') {
+      // Without Jitsi the connector is the only witness of the start; with Jitsi, its events tell.
+      const extra = !services.config.jitsi && !t.startedAt ? { startedAt: now } : {};
+      status = (await moveStatus(services, tx, t, 'in_progress', extra)).status;
+    }
+    return { state: 'admitted', set: { admittedAt: now }, ...(status ? { status } : {}) };
+  });
+}
+
+/** The practitioner turns the patient away (from the waiting room, or out of the call). */
+export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+  return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
+    if (patient.state !== 'waiting' && patient.state !== 'admitted') {
+      throw new AdmissionError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
+    }
+    await recordEvent(tx, t, 'patient.denied', now, { from: patient.state });
+    return { state: 'denied', set: { deniedAt: now, knockedAt: null } };
+  });
+}

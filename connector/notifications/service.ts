@@ -1,0 +1,79 @@
+/**
+ * The notifications feature, built once by `app.ts`: the providers of each channel (the
+ * real one when configured, the dev outbox otherwise, never both), the change listener
+ * that writes the message plan, the sending job, and the hooks other features use
+ * (`planMessage`, `cancelMessages`, the link registry for payment and documents).
+ */
+import type { Tx } from '../db/client.ts';
+import type { Services } from '../services.ts';
+import type { ChangeListener } from '../teleconsultations/apply.ts';
+import { outboxEmailProvider, outboxSmsProvider } from './outbox.ts';
+import { cancelMessages, messagePlanListener, planMessage, SEND_QUEUE, type PlanDeps, type PlanMessageInput, type PlannedMessage, type SendJobData } from './plan.ts';
+import { createSendgridProvider } from './providers/sendgrid.ts';
+import { createTwilioProvider } from './providers/twilio.ts';
+import { runSendJob, SEND_RETRY_LIMIT, type ChannelProviders, type MessageLinkRegistry, type SendDeps } from './send.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifications: Notifications;
+  }
+}
+
+/** Tuning of the sending worker. */
+export interface SendWorkerOptions {
+  /** Jobs fetched per poll, sent concurrently (each job holds the messages due together). */
+  batchSize?: number;
+}
+
+/** The notifications feature. */
+export interface Notifications {
+  /** Providers by channel; tests may wrap them (e.g. to simulate a crash mid-send). */
+  providers: ChannelProviders;
+  /** Which channels go to the dev outbox (no provider configured). */
+  readonly outbox: { email: boolean; sms: boolean };
+  /** Filled by the billing and files features: payment and documents links of the `ended` message. */
+  links: MessageLinkRegistry;
+  /** Writes the message plan in the transaction of each teleconsultation change. */
+  readonly listener: ChangeListener;
+  /** Plans one message (both channels unless told) in the caller's transaction; idempotent. */
+  planMessage(tx: Tx, input: PlanMessageInput): Promise<PlannedMessage[]>;
+  /** Drops the not-yet-sent messages of some kinds (e.g. `payment_reminder` once paid). */
+  cancelMessages(tx: Tx, input: { teleconsultationId: string; kinds: readonly string[]; reason: string }): Promise<number>;
+  /** Defines the sending job on the queue. */
+  registerJobs(options?: SendWorkerOptions): Promise<void>;
+}
+
+/** Builds the notifications feature from the service's parts. */
+export function createNotifications(services: Services): Notifications {
+  const { config, log, database, queue, now } = services;
+  const providers: ChannelProviders = {
+    email: config.sendgrid ? createSendgridProvider(config.sendgrid, config.mailFrom) : outboxEmailProvider(database.db, log),
+    sms: config.twilio ? createTwilioProvider(config.twilio) : outboxSmsProvider(database.db, log),
+  };
+  const outbox = { email: !config.sendgrid, sms: !config.twilio };
+  const links: MessageLinkRegistry = {};
+  const planDeps: PlanDeps = { queue, clinicDefaults: config.clinicDefaults, now };
+  const notifications: Notifications = {
+    providers,
+    outbox,
+    links,
+    listener: messagePlanListener(planDeps),
+    planMessage: (tx, input) => planMessage(planDeps, tx, input),
+    cancelMessages: (tx, input) => cancelMessages(tx, { ...input, at: now() }),
+    async registerJobs(options = {}) {
+      const deps = (): SendDeps => ({
+        db: database.db, queue, log, publicUrl: config.publicUrl, linkSecret: config.linkSecret,
+        clinicDefaults: config.clinicDefaults, providers: notifications.providers, links: notifications.links, now,
+      });
+      await queue.define<SendJobData>(
+        // Backoff from 2 s doubles to about 2 hours between the last attempts (≈ 4 h in all).
+        { name: SEND_QUEUE, retryLimit: SEND_RETRY_LIMIT, retryDelaySeconds: 2, expireInSeconds: 120, batchSize: options.batchSize ?? 100, policy: 'standard' },
+        (data, meta) => runSendJob(deps(), data, meta),
+      );
+    },
+  };
+  if (outbox.email || outbox.sms) {
+    log.warn({ email: outbox.email ? 'dev outbox' : 'sendgrid', sms: outbox.sms ? 'dev outbox' : 'twilio' }, 'messages without a provider go to the dev outbox (/dev/outbox): nothing is sent for those channels');
+  }
+  return notifications;
+}

@@ -1,0 +1,45 @@
+/**
+ * What a participant's page is told about its teleconsultation: a summary without contact
+ * data, and how the call is made (Jitsi when configured, peer-to-peer otherwise).
+ */
+import type { Config } from '../../config/schema.ts';
+import type { MediaSettings, SessionSummary, TeleconsultationSummary } from '../live/protocol.ts';
+import type { LinkRole } from '../db/schema/index.ts';
+import type { Teleconsultation } from '../teleconsultations/apply.ts';
+
+/** The patient's display name: first name and the initial of the last name. */
+export function patientDisplayName(t: Pick<Teleconsultation, 'patient'>): string {
+  const initial = t.patient.lastName.trim().charAt(0);
+  return initial ? `${t.patient.firstName} ${initial.toUpperCase()}.` : t.patient.firstName;
+}
+
+/** The page's view of a teleconsultation. */
+export function teleconsultationSummary(t: Teleconsultation): TeleconsultationSummary {
+  return {
+    id: t.id,
+    status: t.status,
+    startsAt: t.startsAt.toISOString(),
+    durationMinutes: t.durationMinutes,
+    practitionerName: t.practitioner.name,
+    patientName: patientDisplayName(t),
+    timezone: t.practitioner.timezone,
+  };
+}
+
+/** How the call is made for this teleconsultation. */
+export function mediaSettings(config: Config, t: Pick<Teleconsultation, 'roomName'>): MediaSettings {
+  const iceServers = config.iceServers.map((s) => ({ ...s }));
+  if (!config.jitsi) return { driver: 'p2p', iceServers };
+  const domain = config.jitsi.domain;
+  return {
+    driver: 'jitsi',
+    iceServers,
+    // The library comes from the clinic's deployment so that it always matches the server.
+    jitsi: { domain, room: t.roomName, libraryUrl: `https://${domain}/libs/lib-jitsi-meet.min.js` },
+  };
+}
+
+/** The session summary a page reads before connecting. */
+export function sessionSummary(config: Config, t: Teleconsultation, role: LinkRole): SessionSummary {
+  return { you: { role }, teleconsultation: teleconsultationSummary(t), media: mediaSettings(config, t) };
+}
