@@ -241,6 +241,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     logLevel,
     linkSecret: linkSecret ?? '',
     linkGraceHours: r.int('LINK_GRACE_HOURS', 24, 1, 24 * 30),
+    rejoinGraceSeconds: r.int('LIVE_REJOIN_GRACE_SECONDS', 300, 0, 24 * 3600),
     agenda,
     reconcileEveryMinutes: r.int('AGENDA_RECONCILE_EVERY_MINUTES', 10, 0, 24 * 60),
     agendaTimeoutMs: r.int('AGENDA_TIMEOUT_MS', 10_000, 100, 120_000),

@@ -86,6 +86,8 @@ export interface Config {
   linkSecret: string;
   /** Where links lead when opened: hours a link stays valid after the appointment's end. */
   linkGraceHours: number;
+  /** A patient who drops out of an accepted call and returns within this time is let back in without knocking. */
+  rejoinGraceSeconds: number;
   agenda: AgendaConfig;
   /** Reconciliation period with the agenda API, in minutes (0 disables the schedule). */
   reconcileEveryMinutes: number;

@@ -121,7 +121,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   await app.register(async (scope) => billingRoutes(scope, services, billing));
   await registerSessions(app, services);
-  await registerLive(app, services);
+  await registerLive(app, services, { rejoinGraceMs: config.rejoinGraceSeconds * 1000 });
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));

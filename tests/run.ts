@@ -74,6 +74,21 @@ async function runNodeSpecs(): Promise<Totals> {
   return totals;
 }
 
+/** Type-checks the Node side (the UI build checks its own types). */
+async function runTypecheck(): Promise<Totals> {
+  if (filters.length > 0) return { passed: 0, failed: 0 };
+  const result = await new Promise<{ code: number; text: string }>((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (b: Buffer) => { text += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { text += b.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+  });
+  if (result.code !== 0) console.log(`✗ typecheck\n${result.text.split('\n').slice(0, 40).join('\n')}`);
+  console.log(`typecheck: ${result.code === 0 ? 'passed' : 'failed'}`);
+  return result.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
 /** Runs the Angular specs in Karma and reads its summary line. */
 async function runUiSpecs(): Promise<Totals> {
   if (skipUi || !existsSync(join(root, 'angular.json')) || !existsSync(join(root, 'ui', 'karma.conf.cjs'))) return { passed: 0, failed: 0 };
@@ -109,9 +124,10 @@ if (!existsSync(chromium)) {
   process.exit(1);
 }
 
+const types = await runTypecheck();
 const node = await runNodeSpecs();
 const ui = await runUiSpecs();
-const passed = node.passed + ui.passed;
-const failed = node.failed + ui.failed;
+const passed = types.passed + node.passed + ui.passed;
+const failed = types.failed + node.failed + ui.failed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

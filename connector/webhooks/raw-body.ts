@@ -4,7 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
+
+/** Compiled once per schema: webhook intake is a hot path. */
+const compiled = new WeakMap<TSchema, Validator>();
 import { AppError } from '../http/errors.ts';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -34,7 +37,12 @@ export function parseJson(raw: Buffer): unknown {
  * path (never the value, which may be patient data).
  */
 export function checkShape<T extends TSchema>(schema: T, value: unknown, prefix = ''): void {
-  if (Value.Check(schema, value)) return;
-  const problems = [...Value.Errors(schema, value)].slice(0, 20).map((e) => ({ path: `${prefix}${e.instancePath || '/'}`, problem: e.message }));
+  let validator = compiled.get(schema);
+  if (!validator) {
+    validator = Compile(schema);
+    compiled.set(schema, validator);
+  }
+  if (validator.Check(value)) return;
+  const problems = validator.Errors(value).slice(0, 20).map((e) => ({ path: `${prefix}${e.instancePath || '/'}`, problem: e.message }));
   throw new AppError(400, 'VALIDATION_FAILED', 'The body does not match the expected shape.', problems);
 }
