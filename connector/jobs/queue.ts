@@ -16,6 +16,8 @@ export interface SendOptions {
   startAfter?: Date;
   /** At most one queued job with this key (pg-boss singleton). */
   singletonKey?: string;
+  /** Higher first among due jobs (the queue must fetch with priority). */
+  priority?: number;
   retryLimit?: number;
   retryDelaySeconds?: number;
 }
@@ -90,7 +92,7 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
       expireInSeconds: def.expireInSeconds,
     });
     if (!opts.workers) return;
-    await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+    await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5, includeMetadata: true, priority: true }, async (jobs) => {
       // pg-boss completes or fails the whole batch together; settle each job on its own
       // so that one failure retries only itself.
       const settle = async (job: PgBoss.Job<object>) => {
@@ -123,6 +125,7 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
       if (o.id) options.id = o.id;
       if (o.startAfter) options.startAfter = o.startAfter;
       if (o.singletonKey) options.singletonKey = o.singletonKey;
+      if (o.priority !== undefined) options.priority = o.priority;
       if (o.retryLimit !== undefined) options.retryLimit = o.retryLimit;
       if (o.retryDelaySeconds !== undefined) options.retryDelay = o.retryDelaySeconds;
       if (o.tx) options.db = txExecutor(o.tx) as PgBoss.Db;

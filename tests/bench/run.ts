@@ -9,6 +9,7 @@ process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const benches: Record<string, () => Promise<void>> = {
   'webhook-ingest': async () => (await import('./webhook-ingest.ts')).benchWebhookIngest(),
   'waiting-room': async () => (await import('./waiting-room.ts')).benchWaitingRoom(),
+  notifications: async () => (await import('./notifications.ts')).benchNotifications(),
 };
 
 const { dropTemplates } = await import('../support/database.ts');

@@ -51,7 +51,7 @@ describe('sandbox payment in Chromium', () => {
     // The pages are opened on the test app's own port (their live WebSocket cannot be rerouted).
     const local = (url: string) => `${t.url}${new URL(url).pathname}`;
 
-    const [practitioner, patient]: Page[] = await Promise.all([newContext().then((c) => c.newPage()), newContext().then((c) => c.newPage())]);
+    const [practitioner, patient]: [Page, Page] = await Promise.all([newContext().then((c) => c.newPage()), newContext().then((c) => c.newPage())]);
     await practitioner.goto(local(links.joinUrl));
     await practitioner.getByText(/n'est pas encore arrivé/).waitFor();
     await patient.goto(local(links.patientUrl));
@@ -67,6 +67,8 @@ describe('sandbox payment in Chromium', () => {
     await dialog.getByRole('alert').filter({ hasText: 'Pensez à demander le paiement avant de raccrocher' }).waitFor();
     expect(await dialog.getByText('Mode test (sandbox)').count()).toBe(1);
     await dialog.getByRole('button', { name: /^30,00\s€$/ }).click();
+    // The preset fills the amount field (on the page's next render).
+    await practitioner.waitForFunction(() => (document.querySelector('#invoice-amount') as HTMLInputElement | null)?.value === '30,00', undefined, { timeout: 5_000 });
     expect(await dialog.getByLabel(/^Montant/).inputValue()).toBe('30,00');
     const send = dialog.getByRole('button', { name: 'Envoyer la demande de paiement' });
     // A double click sends one request.

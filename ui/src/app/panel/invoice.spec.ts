@@ -72,7 +72,7 @@ describe('Invoice ("€ Facture")', () => {
   const alertText = () => plain(dialog().querySelector('[role=alert].error')?.textContent);
 
   async function openDialog(): Promise<void> {
-    buttonNamed('€ Facture').click();
+    element.querySelector<HTMLButtonElement>('button.invoice-open')!.click();
     await fixture.whenStable();
     expect(dialog().open).toBeTrue();
   }
@@ -80,6 +80,7 @@ describe('Invoice ("€ Facture")', () => {
   it('offers the presets formatted in French, and a preset fills the amount field', async () => {
     await render();
     expect(status()).toBe('Aucun paiement demandé.');
+    expect(plain(element.querySelector('button.invoice-open')?.textContent)).toBe('€ Facture');
     await openDialog();
     const presets = [...dialog().querySelectorAll('fieldset button')].map((b) => plain(b.textContent));
     expect(presets).toEqual(['25,00 €', '30,00 €', '50,00 €']);

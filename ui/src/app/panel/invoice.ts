@@ -130,7 +130,15 @@ export class Invoice {
   /** A request is on its way: further clicks do nothing. */
   readonly pending = signal(false);
   readonly resending = signal(false);
-  readonly error = signal<BillingMessage | null>(null);
+  /** What went wrong last (a refused typed amount's code, or the failed call's error). */
+  private readonly failure = signal<unknown>(null);
+  /** The text of `failure`, in the current language (the maximum is formatted at display time). */
+  readonly error = computed<BillingMessage | null>(() => {
+    const failure = this.failure();
+    if (failure === null) return null;
+    const s = this.settings();
+    return billingErrorMessage(failure, { maxText: s ? this.money(s.maxCents, s.currency) : '' });
+  });
   readonly notice = signal<TranslationKey | null>(null);
   /** The dialog was opened by a hang-up without a payment request. */
   readonly reminding = signal(false);
@@ -170,7 +178,7 @@ export class Invoice {
 
   /** Opens the "€ Facture" dialog. */
   openDialog(): void {
-    this.error.set(null);
+    this.failure.set(null);
     this.notice.set(null);
     if (!this.settings()) this.load(this.teleconsultationId());
     const dialog = this.dialog().nativeElement;
@@ -187,13 +195,13 @@ export class Invoice {
     const s = this.settings();
     if (!s) return;
     this.amountText.set(amountFieldText(cents, s.currency, this.i18n.language()));
-    this.error.set(null);
+    this.failure.set(null);
   }
 
   /** The practitioner typed in the amount field. */
   typeAmount(event: Event): void {
     this.amountText.set((event.target as HTMLInputElement).value);
-    this.error.set(null);
+    this.failure.set(null);
   }
 
   /** "Envoyer la demande de paiement": checks the amount, then sends it once. */
@@ -203,10 +211,10 @@ export class Invoice {
     this.notice.set(null);
     const typed = parseTypedAmount(this.amountText(), s.currency, s.maxCents);
     if (!typed.ok) {
-      this.error.set(billingErrorMessage(typed.code, { maxText: this.money(s.maxCents, s.currency) }));
+      this.failure.set(typed.code);
       return;
     }
-    this.error.set(null);
+    this.failure.set(null);
     this.pending.set(true);
     this.api.requestPayment(this.teleconsultationId(), { value: typed.text, currency: s.currency }).subscribe({
       next: ({ payment }) => {
@@ -216,7 +224,7 @@ export class Invoice {
         this.pending.set(false);
       },
       error: (error: unknown) => {
-        this.error.set(billingErrorMessage(error, { maxText: this.money(s.maxCents, s.currency) }));
+        this.failure.set(error);
         this.pending.set(false);
       },
     });
@@ -225,7 +233,7 @@ export class Invoice {
   /** "Renvoyer le lien": the open request's link goes again by SMS and email. */
   resendLink(): void {
     if (this.resending()) return;
-    this.error.set(null);
+    this.failure.set(null);
     this.notice.set(null);
     this.resending.set(true);
     this.api.resendLink(this.teleconsultationId()).subscribe({
@@ -235,7 +243,7 @@ export class Invoice {
         this.resending.set(false);
       },
       error: (error: unknown) => {
-        this.error.set(billingErrorMessage(error));
+        this.failure.set(error);
         this.resending.set(false);
       },
     });
@@ -275,7 +283,7 @@ export class Invoice {
         this.settings.set(settings);
         this.payment.update((current) => nextPayment(current, settings.payment));
       },
-      error: (error: unknown) => this.error.set(billingErrorMessage(error)),
+      error: (error: unknown) => this.failure.set(error),
     });
   }
 }

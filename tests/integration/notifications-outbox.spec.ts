@@ -1,0 +1,105 @@
+/**
+ * The dev outbox: without provider keys, every message is stored, logged in one line
+ * (with its links, without the patient's contact details) and shown at /dev/outbox and
+ * /dev/outbox.json. Each channel is on its own: Twilio alone leaves only email there.
+ */
+import { Writable } from 'node:stream';
+import { messagesOf } from '../../connector/notifications/send.ts';
+import { OUTBOX_TITLE } from '../../connector/notifications/outbox.ts';
+import { activeLinks, linkUrl } from '../../connector/teleconsultations/links.ts';
+import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
+import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
+import { eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { deliverApplied, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
+
+interface OutboxJson {
+  notice: string;
+  channels: { email: boolean; sms: boolean };
+  messages: { messageId: string; kind: string; channel: string; recipient: string; links: string[]; teleconsultationId: string }[];
+}
+
+describe('notifications: the dev outbox without provider keys', () => {
+  let hub: AgendaHub;
+  let t: TestApp;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    hub = await startAgendaHub();
+    t = await startTestApp({
+      env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(undefined, undefined), LOG_LEVEL: 'info' },
+      logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await hub.close();
+  });
+
+  it('keeps every message with its link, logs one line each without contact details, and shows them', async () => {
+    const a = hub.upsert(hub.makeAppointment({ patient: { firstName: 'Zéphyrine', lastName: 'Quintal-Outbox', email: 'zephyrine.outbox@example.com', mobile: '+33600007777' } }));
+    const id = await deliverApplied(t, hub, 'appointment.created', a);
+    const db = t.app.services.database.db;
+    await eventually(async () => (await messagesOf(db, id)).filter((m) => m.kind === 'confirmation' && m.status === 'sent').length === 2, 'both confirmations in the outbox');
+    const rows = (await messagesOf(db, id)).filter((m) => m.kind === 'confirmation');
+    expect(rows.map((m) => m.provider)).toEqual(['outbox', 'outbox']);
+    const link = linkUrl(PUBLIC_URL, TEST_LINK_SECRET, (await activeLinks(db, id)).patient!);
+
+    const json = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as OutboxJson;
+    expect(json.notice).toBe(OUTBOX_TITLE);
+    expect(json.channels).toEqual({ email: true, sms: true });
+    const mine = json.messages.filter((m) => m.teleconsultationId === id);
+    expect(mine.map((m) => m.channel).sort()).toEqual(['email', 'sms']);
+    for (const m of mine) {
+      expect(m.kind).toBe('confirmation');
+      expect(m.links).toContain(link);
+    }
+    expect(mine.find((m) => m.channel === 'sms')?.recipient).toBe('+33600007777');
+
+    const page = await fetch(`${t.url}/dev/outbox`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain("Boîte d'envoi de développement — aucun message n'est réellement envoyé".replaceAll("'", '&#39;'));
+    expect(html).toContain(`href="${link}"`);
+    expect(html).toContain('zephyrine.outbox@example.com');
+
+    const lines = logs.join('').split('\n').filter((l) => l.includes('"devOutbox":true') && l.includes(id));
+    expect(lines.length).toBe(2);
+    for (const l of lines) {
+      expect(l).toContain(link);
+      expect(l).toContain('confirmation');
+      for (const secret of ['Zéphyrine', 'Quintal-Outbox', 'zephyrine.outbox@example.com', '+33600007777', '600007777']) expect(l).not.toContain(secret);
+    }
+    // And nowhere else in the log either.
+    for (const secret of ['Zéphyrine', 'Quintal-Outbox', 'zephyrine.outbox@example.com', '+33600007777']) expect(logs.join('')).not.toContain(secret);
+  });
+});
+
+describe('notifications: the dev outbox for email only (Twilio configured)', () => {
+  let hub: AgendaHub;
+  let tw: TwilioFake;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    [hub, tw] = await Promise.all([startAgendaHub(), startTwilioFake()]);
+    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(undefined, tw) } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all([hub.close(), tw.close()]);
+  });
+
+  it('sends SMS through Twilio and keeps only emails in the outbox', async () => {
+    const a = hub.upsert(hub.makeAppointment());
+    const id = await deliverApplied(t, hub, 'appointment.created', a);
+    const db = t.app.services.database.db;
+    await eventually(async () => (await messagesOf(db, id)).filter((m) => m.kind === 'confirmation' && m.status === 'sent').length === 2, 'both confirmations sent');
+    const rows = (await messagesOf(db, id)).filter((m) => m.kind === 'confirmation');
+    expect(rows.find((m) => m.channel === 'sms')?.provider).toBe('twilio');
+    expect(rows.find((m) => m.channel === 'email')?.provider).toBe('outbox');
+    expect(tw.messages.filter((m) => m.to === a.patient.mobile).length).toBe(1);
+    const json = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as OutboxJson;
+    expect(json.channels).toEqual({ email: true, sms: false });
+    expect(json.messages.filter((m) => m.teleconsultationId === id).map((m) => m.channel)).toEqual(['email']);
+  });
+});
