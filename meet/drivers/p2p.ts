@@ -2,13 +2,14 @@
  * The `p2p` conference driver: a direct WebRTC call between the two browsers, signalled
  * through the connector's live socket, with the connector's waiting room as the lobby.
  *
- * Negotiation follows the "perfect negotiation" pattern
- * (https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation): the patient is
- * polite (yields on offer collisions), the practitioner is not. A `bye` signal means "my side
- * starts over": the patient sends it whenever it (re)starts its peer connection (after a
- * reload, a reconnect or a failure), the practitioner sends it when it comes back to a call
- * already admitted; the practitioner answers a `bye` with a fresh peer connection, the patient
- * with a full restart. So reloads on either side renegotiate, and nothing loops.
+ * Only the practitioner makes offers; the patient answers. With one offerer there is no
+ * offer collision to resolve, which made reloads racy when both sides offered at once (the
+ * "perfect negotiation" guards, https://developer.mozilla.org/docs/Web/API/WebRTC_API/Perfect_negotiation,
+ * stay in place for safety). A `bye` signal means "my side starts over": the patient sends it
+ * whenever it (re)starts its peer connection (after a reload, a reconnect or a failure), the
+ * practitioner sends it when it comes back to a call already admitted; the practitioner
+ * answers a `bye` with a fresh peer connection and an offer, the patient with a full restart.
+ * So reloads on either side renegotiate, and nothing loops.
  */
 import { Emitter } from './emitter.ts';
 import type {
@@ -227,15 +228,17 @@ class P2pDriver implements ConferenceDriver {
     if (!this.joined) return;
     if (data.kind === 'bye') {
       if (this.role === 'practitioner') {
+        // The connector relays the patient's signals only once the patient is admitted, so
+        // a signal is proof enough even if our presence update is still on its way.
         this.dropPeer();
-        if (this.lobbyState === 'admitted') this.openPeer();
+        this.openPeer();
       } else if (this.lobbyState === 'admitted') {
         if (this.pc) this.events.emit('remote-left', undefined);
         this.restart();
       }
       return;
     }
-    if (this.lobbyState !== 'admitted') return;
+    if (this.role === 'patient' && this.lobbyState !== 'admitted') return;
     const pc = this.pc ?? this.openPeer();
     try {
       if (data.kind === 'offer' || data.kind === 'answer') {
@@ -290,6 +293,8 @@ class P2pDriver implements ConferenceDriver {
       });
     });
     pc.addEventListener('negotiationneeded', async () => {
+      // The patient answers the practitioner's offers and never offers itself.
+      if (this.role === 'patient') return;
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
@@ -305,7 +310,8 @@ class P2pDriver implements ConferenceDriver {
       this.options.signaling.send({ kind: 'candidate', candidate: candidate ? candidateJson(candidate) : null });
     });
     pc.addEventListener('iceconnectionstatechange', () => {
-      if (pc === this.pc && pc.iceConnectionState === 'failed') pc.restartIce();
+      // The offerer restarts ICE (a new offer); the patient restarts on 'failed' below.
+      if (pc === this.pc && pc.iceConnectionState === 'failed' && this.role === 'practitioner') pc.restartIce();
     });
     pc.addEventListener('connectionstatechange', () => {
       if (pc !== this.pc) return;

@@ -90,7 +90,7 @@ describe('billing with Stripe', () => {
 
     // The payment request message, on both channels, with our link.
     const sms = await eventually(() => twilio.messages.find((m) => m.body.includes(payment.url)), 'the payment SMS');
-    expect(sms.to).toBe(appointment.patient.mobile);
+    expect(sms.to).toBe(appointment.patient.mobile!);
     await eventually(() => sendgrid.sent.find((m) => JSON.stringify(m.body.content).includes(payment.url)), 'the payment email');
     await eventually(() => patientPage.received.find((m) => m.type === 'payment' && m.payment?.status === 'requested'), 'the live link on the patient page');
 
