@@ -184,8 +184,8 @@ describe('billing with Stripe', () => {
       const { payment } = (await res.json()) as { payment: { id: string } };
       const [row] = await eventually(async () => {
         const r = await t.app.services.database.db.select().from(paymentRequests).where(eq(paymentRequests.id, payment.id));
-        return r[0]?.checkoutId ? r : null;
-      }, 'checkout created');
+        return r[0]?.status === 'requested' ? r : null;
+      }, 'checkout created and the request made');
       stripe.completeSession(row!.checkoutId!, 'paid');
       return { sessionId: row!.checkoutId!, requestId: payment.id };
     }
