@@ -215,7 +215,12 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const stripeKey = r.secret('STRIPE_SECRET_KEY', /^(sk|rk)_(test|live)_\w+$/, 'sk_test_…, sk_live_… or a restricted rk_ key');
   const stripeWh = r.secret('STRIPE_WEBHOOK_SECRET', /^whsec_\w+$/, 'whsec_…');
   const stripe = hasStripe && stripeKey && stripeWh
-    ? { secretKey: stripeKey, webhookSecret: stripeWh, apiUrl: r.url('STRIPE_API_URL', DEFAULT_API_URLS.stripe) as string }
+    ? {
+        secretKey: stripeKey,
+        webhookSecret: stripeWh,
+        connectWebhookSecret: r.secret('STRIPE_CONNECT_WEBHOOK_SECRET', /^whsec_\w+$/, 'whsec_…'),
+        apiUrl: r.url('STRIPE_API_URL', DEFAULT_API_URLS.stripe) as string,
+      }
     : undefined;
 
   const currency = r.string('DEFAULT_CURRENCY', 'EUR').toUpperCase();

@@ -68,6 +68,8 @@ export interface TwilioConfig {
 export interface StripeConfig {
   secretKey: string;
   webhookSecret: string;
+  /** Signing secret of the Connect endpoint (events of practitioners' connected accounts). */
+  connectWebhookSecret?: string | undefined;
   apiUrl: string;
 }
 

@@ -20,7 +20,7 @@ import { rawBody } from '../webhooks/raw-body.ts';
 import { currentPaymentRequest, practitionerPayments, verifyPayToken, type PaymentRequest } from './payments.ts';
 import { sandboxPage } from './sandbox.ts';
 import type { Billing } from './service.ts';
-import { StripeWebhookError } from './stripe.ts';
+import { StripeWebhookError, type StripePaymentProvider } from './stripe.ts';
 
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const paymentSchema = {
@@ -197,13 +197,20 @@ export async function stripeWebhookRoutes(app: FastifyInstance, services: Servic
     },
   }, async (request, reply) => {
     if (!billing.stripe) throw new AppError(404, 'STRIPE_NOT_CONFIGURED', 'Stripe is not configured.');
-    let parsed;
-    try {
-      parsed = billing.stripe.parseWebhook(rawBody(request.body), request.headers['stripe-signature'] as string | undefined, services.now());
-    } catch (err) {
-      if (err instanceof StripeWebhookError) throw new AppError(400, err.code, err.message, undefined, { cause: err });
-      throw err;
+    let parsed: ReturnType<StripePaymentProvider['parseWebhook']> | undefined;
+    let refusal: StripeWebhookError | undefined;
+    // The platform's endpoint secret first, then the Connect endpoint's (connected accounts).
+    for (const endpoint of billing.stripe) {
+      try {
+        parsed = endpoint.parseWebhook(rawBody(request.body), request.headers['stripe-signature'] as string | undefined, services.now());
+        break;
+      } catch (err) {
+        if (!(err instanceof StripeWebhookError)) throw err;
+        refusal ??= err;
+        if (err.code !== 'STRIPE_SIGNATURE_INVALID') refusal = err;
+      }
     }
+    if (!parsed) throw new AppError(400, refusal!.code, refusal!.message, undefined, { cause: refusal });
     if ('ignored' in parsed) {
       request.log.info({ eventId: parsed.eventId, eventType: parsed.ignored }, 'stripe event ignored');
       return reply.send({ status: 'ignored' });

@@ -27,8 +27,8 @@ export const MAX_RESENDS = 5;
 
 export interface Billing {
   readonly provider: PaymentProvider;
-  /** Set when Stripe is configured: webhook verification. */
-  readonly stripe: StripePaymentProvider | undefined;
+  /** Set when Stripe is configured: webhook verification (platform endpoint, then Connect's). */
+  readonly stripe: StripePaymentProvider[] | undefined;
   /** "€ Facture": records the request (or finds the identical open one) and plans its page. */
   requestInvoice(teleconsultationId: string, amountInput: unknown): Promise<{ request: PaymentRequest; created: boolean }>;
   /** Plans the payment message again. */
@@ -46,8 +46,10 @@ export function createBilling(services: Services, notifications: Notifications):
   const { config, database, queue, log, now, bus } = services;
   const { db } = database;
   const payLink = (id: string) => payLinkUrl(config.publicUrl, config.linkSecret, id);
-  const stripe = config.stripe ? createStripeProvider(config.stripe) : undefined;
-  const provider: PaymentProvider = stripe ?? createSandboxProvider(payLink);
+  const stripe = config.stripe
+    ? [createStripeProvider(config.stripe), ...(config.stripe.connectWebhookSecret ? [createStripeProvider({ ...config.stripe, webhookSecret: config.stripe.connectWebhookSecret })] : [])]
+    : undefined;
+  const provider: PaymentProvider = stripe?.[0] ?? createSandboxProvider(payLink);
 
   notifications.links.payment = async (q, teleconsultationId) => {
     const p = await currentPaymentRequest(q, teleconsultationId);

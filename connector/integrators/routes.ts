@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
+import { practitionerAccounts, teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
 import { AppError, errorBodySchema } from '../http/errors.ts';
 import type { Services } from '../services.ts';
 import { clinicForApiKey } from './api-keys.ts';
@@ -111,6 +111,32 @@ export async function integratorRoutes(app: FastifyInstance, services: Services)
       })),
       nextCursor: rows.length > limit ? page.at(-1)!.id : null,
     };
+  });
+
+  app.put<{ Params: { practitionerId: string }; Body: { stripeAccount: string | null } }>('/api/v1/practitioners/:practitionerId/payment-account', {
+    schema: {
+      summary: 'Pay a practitioner directly on their Stripe connected account (null: the clinic\'s account)',
+      tags: ['integrators'],
+      security,
+      params: { type: 'object', required: ['practitionerId'], properties: { practitionerId: { type: 'string', minLength: 1, maxLength: 128 } } },
+      body: {
+        type: 'object', required: ['stripeAccount'], additionalProperties: false,
+        properties: { stripeAccount: { anyOf: [{ type: 'string', pattern: '^acct_[A-Za-z0-9]{1,64}$' }, { type: 'null' }] } },
+      },
+      response: { 204: { type: 'null' }, 400: errorBodySchema, 401: errorBodySchema },
+    },
+  }, async (request, reply) => {
+    const clinicId = await authenticate(services, request);
+    const { practitionerId } = request.params;
+    const { stripeAccount } = request.body;
+    const db = services.database.db;
+    if (stripeAccount === null) {
+      await db.delete(practitionerAccounts).where(and(eq(practitionerAccounts.clinicId, clinicId), eq(practitionerAccounts.practitionerId, practitionerId)));
+    } else {
+      await db.insert(practitionerAccounts).values({ clinicId, practitionerId, stripeAccount })
+        .onConflictDoUpdate({ target: [practitionerAccounts.clinicId, practitionerAccounts.practitionerId], set: { stripeAccount, updatedAt: services.now() } });
+    }
+    return reply.status(204).send();
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/teleconsultations/:id/events', {

@@ -106,8 +106,18 @@ export async function planJobs(deps: Pick<PlanDeps, 'queue' | 'now'>, tx: Querya
   }
   const now = deps.now().getTime();
   for (const [due, ids] of byDue) {
-    await deps.queue.send<SendJobData>(SEND_QUEUE, { messageIds: ids, teleconsultationId }, { tx, ...(due > now ? { startAfter: new Date(due) } : {}) });
+    await deps.queue.send<SendJobData>(SEND_QUEUE, { messageIds: ids, teleconsultationId }, {
+      tx,
+      ...(due > now ? { startAfter: new Date(due) } : {}),
+      // Among due jobs the earliest-due goes first (pg-boss otherwise takes creation order).
+      priority: duePriority(due),
+    });
   }
+}
+
+/** Higher for earlier due times; whole seconds from 2020 keep it within PostgreSQL's int. */
+export function duePriority(dueMs: number): number {
+  return -Math.floor((dueMs - Date.UTC(2020, 0, 1)) / 1000);
 }
 
 /** The confirmation-or-notice, reminders and invitation for the teleconsultation's current start. */

@@ -9,6 +9,9 @@ import { eventually, jobsSettled, startTestApp, type TestApp } from '../support/
 
 interface Participant { cookie: string; teleconsultationId: string }
 
+/** The Connect endpoint's own signing secret (events of connected accounts). */
+const CONNECT_SECRET = 'whsec_connectEndpointSecret0123456789';
+
 /** Links carry PUBLIC_URL; the test reaches the same app on its listening address. */
 const local = (t: TestApp, url: string) => url.replace(t.config.publicUrl, t.url);
 
@@ -57,7 +60,7 @@ describe('billing with Stripe', () => {
         STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url,
         SENDGRID_API_KEY: sendgrid.apiKey, SENDGRID_API_URL: sendgrid.url, MAIL_FROM: 'cabinet@example.org',
         TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: '+33600000000', TWILIO_API_URL: twilio.url,
-        DEFAULT_INVOICE_MAX_CENTS: '20000',
+        DEFAULT_INVOICE_MAX_CENTS: '20000', STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
       },
     });
   });
@@ -133,6 +136,29 @@ describe('billing with Stripe', () => {
     const rows = await t.app.services.database.db.select().from(paymentRequests).where(eq(paymentRequests.teleconsultationId, practitioner.teleconsultationId));
     expect(rows.map((r) => `${r.amountCents}:${r.status}`).sort()).toEqual(['2500:replaced', '3500:requested']);
     expect(stripe.requests.some((r) => r.path.endsWith('/expire'))).toBeTrue();
+  });
+
+  it('charges on the practitioner\'s connected account when the integrator set one, and hears its Connect events', async () => {
+    const { createApiKey } = await import('../../connector/integrators/api-keys.ts');
+    const { appointment } = { appointment: hub.makeAppointment({ practitioner: { id: 'prac_connected' } }) };
+    const { key } = await createApiKey(t.app.services.database.db, appointment.clinicId, 'connect');
+    const put = await fetch(`${t.url}/api/v1/practitioners/prac_connected/payment-account`, {
+      method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ stripeAccount: 'acct_1ConnectedPractice' }),
+    });
+    expect(put.status).toBe(204);
+    const { practitioner } = await book(t, hub, { practitioner: { id: 'prac_connected' } });
+    const { payment } = (await (await invoice(t, practitioner, { value: '40' })).json()) as { payment: { id: string } };
+    const create = await eventually(() => stripe.requests.find((r) => r.path === '/v1/checkout/sessions' && String(r.headers['idempotency-key']).includes(payment.id)), 'the Checkout Session');
+    expect(create.headers['stripe-account']).toBe('acct_1ConnectedPractice');
+    const [row] = await eventually(async () => {
+      const r = await t.app.services.database.db.select().from(paymentRequests).where(eq(paymentRequests.id, payment.id));
+      return r[0]?.status === 'requested' ? r : null;
+    }, 'the request made');
+    const session = stripe.completeSession(row!.checkoutId!, 'paid');
+    const d = stripe.signedEvent('checkout.session.completed', session, { account: 'acct_1ConnectedPractice', secret: CONNECT_SECRET });
+    const res = await fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers: { 'stripe-signature': d.header, 'content-type': 'application/json' }, body: d.payload });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe('applied');
   });
 
   describe('bad input', () => {
