@@ -9,7 +9,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.ts';
-import { syncState, teleconsultations } from '../db/schema/index.ts';
+import { syncState, teleconsultations, webhookReceipts } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { applyAppointment, type ApplyContext, type ApplyOutcome, type ChangeListener } from '../teleconsultations/apply.ts';
 import { latestLinks, linkUrl } from '../teleconsultations/links.ts';
@@ -41,12 +41,18 @@ export interface AgendaSyncDeps {
 export type AgendaEventJob = { deliveryId: string; type: AgendaEventType } & ({ appointment: Appointment } | { deleted: AppointmentRef });
 
 /**
- * Applies a received agenda event. Replays were stopped at the door (webhook_receipts); a
- * job that runs twice (a crash before it was marked done) finds its version already
- * applied, and the highest version wins whatever the order (see apply.ts).
+ * Applies a received agenda event exactly once: the delivery id is recorded in the same
+ * transaction as its effect, so a job that runs twice (a crash before it was marked done) or
+ * a replay that arrives after the job was cleaned away finds it done. Older versions than
+ * the one applied change nothing, whatever the order (see apply.ts).
  */
-export async function applyAgendaEvent(deps: AgendaSyncDeps, job: AgendaEventJob): Promise<ApplyOutcome> {
-  return deps.database.db.transaction((tx) => applyAppointment(tx, deps.apply, 'appointment' in job ? { appointment: job.appointment } : { deleted: job.deleted }));
+export async function applyAgendaEvent(deps: AgendaSyncDeps, job: AgendaEventJob): Promise<ApplyOutcome | 'duplicate'> {
+  return deps.database.db.transaction(async (tx) => {
+    const fresh = await tx.insert(webhookReceipts).values({ source: 'agenda', deliveryId: job.deliveryId, eventType: job.type })
+      .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
+    if (fresh.length === 0) return 'duplicate';
+    return applyAppointment(tx, deps.apply, 'appointment' in job ? { appointment: job.appointment } : { deleted: job.deleted });
+  });
 }
 
 /** Plans a write-back in the transaction of the change that needs it. */

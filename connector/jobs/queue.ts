@@ -2,7 +2,6 @@
  * Durable jobs on PostgreSQL (or PGlite) with pg-boss. A job that matters is planned in
  * the same transaction as the change that needs it: pass that transaction as `tx`.
  */
-import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
@@ -43,15 +42,6 @@ export interface QueueDefinition {
 // Job payloads can hold patient data (an appointment, a message): keep finished jobs only
 // as long as they help (replay detection, debugging), then delete them.
 const RETENTION = { archiveCompletedAfterSeconds: 3600, deleteAfterHours: 24 } as const;
-
-/** A UUID derived from a name (SHA-256, RFC 9562 version 8): the same name, the same id. */
-export function stableJobId(name: string): string {
-  const h = createHash('sha256').update(name).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
 

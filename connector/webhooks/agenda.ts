@@ -9,7 +9,6 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Static } from 'typebox';
 import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
 import { AGENDA_EVENT_QUEUE, type AgendaEventJob } from '../agenda/sync.ts';
-import { webhookReceipts } from '../db/schema/index.ts';
 import { createBatcher } from '../jobs/batcher.ts';
 import { AppError } from '../http/errors.ts';
 import type { Services } from '../services.ts';
@@ -40,23 +39,19 @@ export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Reco
 const responseSchema = {
   type: 'object',
   required: ['status'],
-  properties: { status: { type: 'string', enum: ['accepted', 'duplicate', 'ignored'] } },
+  properties: { status: { type: 'string', enum: ['accepted', 'ignored'] } },
 } as const;
 
 /** Registers the agenda webhook route (inside the raw-body webhooks scope). */
 export async function agendaWebhookRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const secret = services.config.agenda.webhookSecret;
-  // Deliveries arriving together share one transaction: their receipts (the replay check)
-  // and the jobs that apply them are committed at once, before any of them is acknowledged.
-  const record = createBatcher<AgendaEventJob, boolean>((jobs) => services.database.db.transaction(async (tx) => {
-    const rows = await tx.insert(webhookReceipts)
-      .values(jobs.map((j) => ({ source: 'agenda', deliveryId: j.deliveryId, eventType: j.type })))
-      .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
-    const fresh = new Set(rows.map((r) => r.id));
-    const isNew = jobs.map((j) => fresh.delete(j.deliveryId)); // a twin later in the batch is a replay
-    await services.queue.sendMany(AGENDA_EVENT_QUEUE, jobs.filter((_, i) => isNew[i]).map((data) => ({ data })), { tx });
-    return isNew;
-  }), { maxBatch: 200 });
+  // Deliveries arriving together share one insert (one statement, one commit) before any of
+  // them is acknowledged; their jobs keep the order of arrival. A replay is applied by no
+  // one: the job records the delivery id in the transaction of its effect (sync.ts).
+  const record = createBatcher<AgendaEventJob, void>(async (jobs) => {
+    await services.queue.sendMany(AGENDA_EVENT_QUEUE, jobs.map((data) => ({ data })));
+    return jobs.map(() => undefined);
+  }, { maxBatch: 200 });
   app.post('/webhooks/agenda', {
     schema: {
       summary: 'Appointment events from the agenda hub (Standard Webhooks signature)',
@@ -73,9 +68,8 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
     const body = parseJson(raw);
     checkShape(AgendaWebhookEnvelopeSchema, body);
     const envelope = body as Static<typeof AgendaWebhookEnvelopeSchema>;
-    const log = request.log.child({ deliveryId, eventType: envelope.type });
     if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(envelope.type)) {
-      log.info('unknown agenda event type ignored');
+      request.log.info({ deliveryId, eventType: envelope.type }, 'unknown agenda event type ignored');
       return reply.status(202).send({ status: 'ignored' });
     }
     const type = envelope.type as AgendaEventType;
@@ -91,9 +85,8 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
       input = { appointment: ref as Appointment };
     }
 
-    const fresh = await record({ deliveryId, type, ...input });
-    log.info({ clinicId: ref.clinicId, appointmentId: ref.id, version: ref.version, duplicate: !fresh }, 'agenda event received');
-    if (!fresh) return reply.status(200).send({ status: 'duplicate' });
+    await record({ deliveryId, type, ...input });
+    request.log.info({ deliveryId, eventType: type, clinicId: ref.clinicId, appointmentId: ref.id, version: ref.version }, 'agenda event received');
     return reply.status(202).send({ status: 'accepted' });
   });
 }
