@@ -19,6 +19,7 @@ const TEXT = {
     list: 'Rendez-vous', none: 'Aucun rendez-vous pour l’instant.', join: 'Rejoindre', patientLink: 'Lien patient', waiting: 'liens en cours de création…',
     move: 'Déplacer', cancel: 'Annuler le RDV', cancelled: 'annulé', office: 'au cabinet', status: 'Statut', payment: 'Paiement',
     practitioner: 'Praticien', docs: 'API', outbox: 'Boîte d’envoi',
+    statuses: { scheduled: 'planifiée', waiting: 'patient en salle d’attente', in_progress: 'en cours', ended: 'terminée', cancelled: 'annulée', requested: 'demandé', paid: 'payé', failed: 'échec', refunded: 'remboursé' } as Record<string, string>,
   },
   en: {
     title: 'Demo agenda',
@@ -29,6 +30,7 @@ const TEXT = {
     list: 'Appointments', none: 'No appointment yet.', join: 'Join', patientLink: 'Patient link', waiting: 'links being created…',
     move: 'Move', cancel: 'Cancel appointment', cancelled: 'cancelled', office: 'in the office', status: 'Status', payment: 'Payment',
     practitioner: 'Practitioner', docs: 'API', outbox: 'Outbox',
+    statuses: { scheduled: 'scheduled', waiting: 'patient waiting', in_progress: 'in progress', ended: 'ended', cancelled: 'cancelled', requested: 'requested', paid: 'paid', failed: 'failed', refunded: 'refunded' } as Record<string, string>,
   },
 } as const;
 
@@ -51,8 +53,9 @@ function row(t: (typeof TEXT)['fr' | 'en'], lang: string, zone: string, a: Appoi
         ? `<a class="join" href="${escapeHtml(String(tc['joinUrl']))}" target="_blank" rel="noopener">${t.join}</a>
            <a href="${escapeHtml(String(tc['patientUrl']))}" target="_blank" rel="noopener">${t.patientLink}</a>`
         : `<span class="muted">${t.waiting}</span>`;
-  const status = tc && typeof tc['status'] === 'string' ? `<span class="pill">${escapeHtml(String(tc['status']))}</span>` : '';
-  const payment = tc && tc['payment'] && typeof tc['payment'] === 'object' ? `<span class="pill">${t.payment}: ${escapeHtml(String((tc['payment'] as Record<string, unknown>)['status']))}</span>` : '';
+  const label = (v: unknown) => escapeHtml(t.statuses[String(v)] ?? String(v));
+  const status = tc && typeof tc['status'] === 'string' ? `<span class="pill" data-status="${escapeHtml(String(tc['status']))}">${label(tc['status'])}</span>` : '';
+  const payment = tc && tc['payment'] && typeof tc['payment'] === 'object' ? `<span class="pill">${t.payment} : ${label((tc['payment'] as Record<string, unknown>)['status'])}</span>` : '';
   const local = DateTime.fromISO(a.startsAt).setZone(zone).toFormat("yyyy-LL-dd'T'HH:mm");
   const actions = a.status === 'cancelled' ? '' : `
       <form method="post" action="/demo/appointments/${encodeURIComponent(a.id)}/move" class="inline">
