@@ -141,4 +141,33 @@ describe('demo agenda', () => {
     expect(rows[0]!.startsAt.toISOString()).toBe('2030-01-15T09:30:00.000Z'); // 10:30 in Paris, winter time
     expect((await fetch(`${t.url}/demo/api/appointments`)).status).toBe(401);
   });
+
+  it('takes a sandbox payment end to end: "€ Facture", the labelled test page, "paid" on the demo appointment', async () => {
+    const local = (url: string) => url.replace(t.config.publicUrl, t.url);
+    const html = await (await fetch(`${t.url}/demo`)).text();
+    const joinUrl = /class="join" href="([^"]+)"/.exec(html)![1]!;
+    const opened = await fetch(local(joinUrl), { redirect: 'manual' });
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const id = opened.headers.get('location')!.split('/').at(-1)!;
+    const asked = await fetch(`${t.url}/api/live/${id}/practitioner/invoice`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ amount: { value: '30' } }),
+    });
+    expect(asked.status).toBe(201);
+    const { payment } = (await asked.json()) as { payment: { url: string; sandbox: boolean } };
+    expect(payment.sandbox).toBeTrue();
+    // The payment request goes out through the dev outbox, with the payment link.
+    await eventually(async () => {
+      const outbox = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as { messages: { kind: string; text: string }[] };
+      return outbox.messages.some((m) => m.kind === 'payment_request' && m.text.includes(payment.url));
+    }, 'the payment request in the dev outbox');
+    const page = await eventually(async () => {
+      const r = await fetch(local(payment.url), { redirect: 'manual' });
+      return r.status === 303 ? r.headers.get('location') : null;
+    }, 'the sandbox payment page');
+    const sandbox = await (await fetch(local(page))).text();
+    expect(sandbox).toContain('Paiement de test');
+    const action = /action="([^"]+\/paid)"/.exec(sandbox)![1]!;
+    expect((await fetch(`${t.url}${action}`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    await eventually(async () => (await (await fetch(`${t.url}/demo`)).text()).includes('Paiement : payé'), '"paid" on the demo appointment');
+  });
 });
