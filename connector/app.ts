@@ -125,7 +125,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));
-  if (notifications.outbox.email || notifications.outbox.sms) await app.register(async (scope) => devOutboxRoutes(scope, database.db, notifications.outbox));
+  if (notifications.outbox.email || notifications.outbox.sms) await app.register(async (scope) => devOutboxRoutes(scope, database.db, notifications.outbox, { public: config.agenda.demo }));
 
   app.addHook('onReady', async () => {
     await queue.start();

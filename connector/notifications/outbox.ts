@@ -116,8 +116,22 @@ ${items || '<p>Aucun message pour le moment.</p>'}
 </body></html>`;
 }
 
-/** Registers `/dev/outbox` and `/dev/outbox.json` (call only when a channel is on the outbox). */
-export async function devOutboxRoutes(app: FastifyInstance, db: Db, channels: { email: boolean; sms: boolean }): Promise<void> {
+/** Whether a TCP peer address is this machine. */
+export function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+}
+
+/**
+ * Registers `/dev/outbox` and `/dev/outbox.json` (call only when a channel is on the outbox).
+ * The outbox holds real recipients as soon as a real agenda is connected: it is then only
+ * shown to this machine (the socket's peer, never a forwarded header).
+ */
+export async function devOutboxRoutes(app: FastifyInstance, db: Db, channels: { email: boolean; sms: boolean }, opts: { public: boolean }): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!opts.public && !isLoopback(request.socket.remoteAddress)) {
+      await reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
+    }
+  });
   app.get('/dev/outbox', { schema: { hide: true } }, async (_request, reply) => {
     const entries = await outboxEntries(db);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(outboxPage(entries, channels));

@@ -102,4 +102,14 @@ describe('notifications: the dev outbox for email only (Twilio configured)', () 
     expect(json.channels).toEqual({ email: true, sms: false });
     expect(json.messages.filter((m) => m.teleconsultationId === id).map((m) => m.channel)).toEqual(['email']);
   });
+
+  it('shows the outbox only to this machine once a real agenda is connected', async () => {
+    const remote = await t.app.inject({ url: '/dev/outbox.json', remoteAddress: '203.0.113.7' });
+    expect(remote.statusCode).toBe(404);
+    // A forwarded header does not make a remote peer local.
+    const forwarded = await t.app.inject({ url: '/dev/outbox', remoteAddress: '203.0.113.7', headers: { 'x-forwarded-for': '127.0.0.1' } });
+    expect(forwarded.statusCode).toBe(404);
+    const local = await t.app.inject({ url: '/dev/outbox.json', remoteAddress: '127.0.0.1' });
+    expect(local.statusCode).toBe(200);
+  });
 });
