@@ -13,7 +13,7 @@ import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsu
 import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
-import { admit, AdmissionError, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
+import { admit, AdmissionError, connectParticipant, deny, disconnectParticipant, endTeleconsultation, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
 import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from './protocol.ts';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.ts';
 
@@ -156,6 +156,14 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         if (r.changed) {
           log.info({ decision: m.type, status: r.status }, 'waiting room decision');
           await publishPresenceAndStatus(r);
+        }
+        return;
+      }
+      case 'end': {
+        if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner ends the teleconsultation.');
+        if (await endTeleconsultation(services, teleconsultationId)) {
+          log.info('teleconsultation ended by the practitioner');
+          await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'ended' } });
         }
         return;
       }

@@ -220,3 +220,20 @@ export async function deny(services: Services, teleconsultationId: string, timin
     return { state: 'denied', set: { deniedAt: now, knockedAt: null } };
   });
 }
+
+/**
+ * The practitioner ends the teleconsultation: its status becomes `ended`, the agenda is told,
+ * and the end-of-consultation message (payment and documents links) is planned, all in one
+ * transaction. Returns false when it was already over (or cancelled).
+ */
+export async function endTeleconsultation(services: Services, teleconsultationId: string): Promise<boolean> {
+  const now = services.now();
+  return services.database.db.transaction(async (tx) => {
+    const t = await lockTeleconsultation(tx, teleconsultationId);
+    if (t.status === 'ended' || t.status === 'cancelled') return false;
+    const ended = await moveStatus(services, tx, t, 'ended', { endedAt: now, ...(t.startedAt ? {} : { startedAt: now }) });
+    await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type: 'teleconsultation.ended', data: { by: 'practitioner' }, at: now });
+    for (const l of services.apply.listeners) await l(tx, { kind: 'ended', teleconsultation: ended, previous: t });
+    return true;
+  });
+}

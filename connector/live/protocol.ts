@@ -59,6 +59,8 @@ export const ClientMessageSchema = Type.Union([
     command: Type.Union([Type.Literal('switch'), Type.Literal('zoom'), Type.Literal('mute-audio'), Type.Literal('unmute-audio'), Type.Literal('mute-video'), Type.Literal('unmute-video')]),
     value: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000 })),
   }, { additionalProperties: false }),
+  /** The practitioner ends the teleconsultation (end of call: payment and documents follow). */
+  Type.Object({ type: Type.Literal('end') }, { additionalProperties: false }),
   /** Keep-alive; answered with `pong`. */
   Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),
 ]);

@@ -95,5 +95,12 @@ describe('p2p call in Chromium', () => {
     }, undefined, { timeout: 20_000 });
     expect(patientSent.filter((type) => type === 'knock').length).toBe(knocksBefore);
     expect(await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).count()).toBe(0);
+
+    // The practitioner hangs up (reminded once to ask for payment), then ends the teleconsultation.
+    await practitioner.getByRole('button', { name: 'Raccrocher' }).first().click();
+    await practitioner.getByRole('button', { name: 'Raccrocher sans demander le paiement' }).click();
+    await practitioner.getByRole('button', { name: 'Terminer la téléconsultation' }).click();
+    await patient.getByText('La consultation est terminée.').waitFor();
+    await eventually(() => hub.writeBacks.get(appointment.id)?.find((w) => w.status === 'ended'), 'the ended status in the agenda');
   });
 });

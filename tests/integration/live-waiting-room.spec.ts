@@ -119,6 +119,22 @@ describe('live waiting room', () => {
     await eventually(() => hub.writeBacks.get(p.tc.appointment.id)?.find((w) => w.status === 'in_progress'), 'the in-progress write-back');
   });
 
+  it('ends the teleconsultation when the practitioner says so: status live on both pages, the agenda and the end message told', async () => {
+    const p = await pair();
+    const { practitioner, patient } = await admitted(p);
+    patient.send({ type: 'end' });
+    expect((await patient.next('error')).code).toBe('NOT_ALLOWED');
+    practitioner.send({ type: 'end' });
+    await patient.next('status', (m) => m.status === 'ended');
+    await practitioner.next('status', (m) => m.status === 'ended');
+    const tc = await teleconsultation(p.tc.id);
+    expect(tc.status).toBe('ended');
+    expect(tc.endedAt).not.toBeNull();
+    await eventually(() => hub.writeBacks.get(p.tc.appointment.id)?.find((w) => w.status === 'ended'), 'the ended write-back');
+    const ended = await t.app.services.database.db.select().from(schema.messages).where(eq(schema.messages.teleconsultationId, p.tc.id));
+    expect(ended.filter((m) => m.kind === 'ended').length).toBeGreaterThan(0);
+  });
+
   it('lets a patient who reloads within the grace window back in without knocking', async () => {
     const p = await pair();
     const { practitioner, patient } = await admitted(p);
@@ -194,7 +210,7 @@ describe('live waiting room', () => {
   it('never lets a message name its sender: `from` is the session role', async () => {
     const p = await pair();
     const { practitioner, patient } = await admitted(p);
-    patient.send({ type: 'chat', text: 'hello', from: 'practitioner' });
+    patient.send({ type: 'chat', text: 'hello', from: 'practitioner' } as Record<string, unknown>);
     expect((await patient.next('error')).code).toBe('MESSAGE_INVALID');
     patient.send({ type: 'chat', text: 'hello', clientId: 'c1' });
     const got = await practitioner.next('chat');

@@ -73,6 +73,12 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
           @if (presence().patient === 'admitted') {
             <button type="button" class="primary" (click)="rejoinCall()">{{ 'panel.rejoin' | t }}</button>
           }
+          @if (callLeft()) {
+            <p class="end">
+              <button type="button" (click)="endConsultation()">{{ 'panel.endConsultation' | t }}</button>
+              <small>{{ 'panel.endConsultationHint' | t }}</small>
+            </p>
+          }
         </section>
       }
       @case ('call') {
@@ -99,6 +105,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); }
     .error { color: var(--color-danger); }
     .notice { color: var(--color-text-muted); }
+    .end { display: flex; gap: var(--space-2); align-items: center; flex-wrap: wrap; margin-top: var(--space-3); }
   `,
 })
 export class PanelPage {
@@ -120,6 +127,8 @@ export class PanelPage {
   protected readonly endKey = signal<TranslationKey>('live.ended');
   /** The practitioner hung up: do not re-enter the call by itself. */
   private leftCall = false;
+  /** The practitioner hung up: the page offers to end the teleconsultation. */
+  protected readonly callLeft = signal(false);
   /** A knock in the media lobby (jitsi) not yet approved because the connector has not admitted yet. */
   private pendingKnock: Knock | null = null;
   private dispose: (() => Promise<void>) | null = null;
@@ -158,6 +167,7 @@ export class PanelPage {
   /** "Accepter": joins the call (camera first, so no media signal is missed), then has the connector admit the patient. */
   async admitPatient(): Promise<void> {
     this.leftCall = false;
+    this.callLeft.set(false);
     await this.startCall();
     this.socket.send({ type: 'admit' });
   }
@@ -170,7 +180,13 @@ export class PanelPage {
   /** Back into a call the patient is still admitted to (the practitioner is never locked out). */
   async rejoinCall(): Promise<void> {
     this.leftCall = false;
+    this.callLeft.set(false);
     await this.startCall();
+  }
+
+  /** "Terminer la téléconsultation": the connector records the end and sends the closing message. */
+  endConsultation(): void {
+    this.socket.send({ type: 'end' });
   }
 
   /** Leaves the call; the waiting room stays open. */
@@ -178,6 +194,7 @@ export class PanelPage {
     // "Pensez à demander le paiement avant de raccrocher": once, when nothing was requested.
     if (this.invoice()?.remindBeforeHangUp()) return;
     this.leftCall = true;
+    this.callLeft.set(true);
     await this.stopCall();
     this.phase.set('room');
   }

@@ -53,6 +53,8 @@ export const en: Dictionary = {
   'panel.deny': 'Refuse',
   'panel.patientInCall': '{name} is in the consultation.',
   'panel.rejoin': 'Return to the call',
+  'panel.endConsultation': 'End the teleconsultation',
+  'panel.endConsultationHint': 'The patient then gets the closing message with the payment link and the documents.',
   'billing.invoice': '€ Invoice',
   'billing.dialogTitle': 'Request payment',
   'billing.presets': 'Preset amounts',

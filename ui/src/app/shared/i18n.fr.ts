@@ -54,6 +54,8 @@ export const fr = {
   'panel.deny': 'Refuser',
   'panel.patientInCall': '{name} est en consultation.',
   'panel.rejoin': 'Reprendre l\'appel',
+  'panel.endConsultation': 'Terminer la téléconsultation',
+  'panel.endConsultationHint': 'Le patient reçoit alors le message de fin avec le lien de paiement et les documents.',
   'billing.invoice': '€ Facture',
   'billing.dialogTitle': 'Demander le paiement',
   'billing.presets': 'Montants prédéfinis',
