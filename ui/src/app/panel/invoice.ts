@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { PaymentSummary } from '../../../../connector/live/protocol';
-import { BillingApi, amountFieldText, billingErrorMessage, currencySymbol, formatMoney, nextPayment, parseTypedAmount, paymentStatusKey } from '../shared/billing-api';
+import { BillingApi, amountFieldText, billingErrorMessage, currencySymbol, formatMoney, followLivePayment, nextPayment, parseTypedAmount, paymentStatusKey } from '../shared/billing-api';
 import type { BillingMessage, InvoiceSettings } from '../shared/billing-api';
 import { I18n, TranslatePipe } from '../shared/i18n';
 import type { TranslationKey } from '../shared/i18n';
@@ -163,13 +163,7 @@ export class Invoice {
   protected readonly symbol = computed(() => currencySymbol(this.settings()?.currency ?? 'EUR', this.i18n.language()));
 
   constructor() {
-    let connections = 0;
-    const subscription = this.socket?.messages$.subscribe((message) => {
-      if (message.type === 'payment') this.payment.update((current) => nextPayment(current, message.payment));
-      // A reconnection (not the first `state`): events may have been missed meanwhile.
-      else if (message.type === 'state' && connections++ > 0) this.load(this.teleconsultationId());
-    });
-    inject(DestroyRef).onDestroy(() => subscription?.unsubscribe());
+    followLivePayment(this.socket, this.payment, () => this.load(this.teleconsultationId()), inject(DestroyRef));
     effect(() => {
       const id = this.teleconsultationId();
       untracked(() => this.load(id));

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import type { PaymentSummary } from '../../../../connector/live/protocol';
-import { BillingApi, formatMoney, isPayable, nextPayment } from '../shared/billing-api';
+import { BillingApi, followLivePayment, formatMoney, isPayable, nextPayment } from '../shared/billing-api';
 import { I18n, TranslatePipe } from '../shared/i18n';
 import { LiveSocket } from '../shared/live-socket';
 
@@ -81,13 +81,7 @@ export class PatientPayment {
   });
 
   constructor() {
-    let connections = 0;
-    const subscription = this.socket?.messages$.subscribe((message) => {
-      if (message.type === 'payment') this.payment.update((current) => nextPayment(current, message.payment));
-      // A reconnection (not the first `state`): events may have been missed meanwhile.
-      else if (message.type === 'state' && connections++ > 0) this.load(this.teleconsultationId());
-    });
-    inject(DestroyRef).onDestroy(() => subscription?.unsubscribe());
+    followLivePayment(this.socket, this.payment, () => this.load(this.teleconsultationId()), inject(DestroyRef));
     effect(() => {
       const id = this.teleconsultationId();
       this.ended();

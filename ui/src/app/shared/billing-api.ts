@@ -1,10 +1,12 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
+import type { DestroyRef, WritableSignal } from '@angular/core';
 import { map } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { PaymentSummary, TeleconsultationSummary } from '../../../../connector/live/protocol';
 import { ApiError } from './api-error';
 import type { Language, TranslationKey, TranslationParams } from './i18n';
+import type { LiveSocket } from './live-socket';
 
 /** `GET /api/live/{id}/practitioner/invoice`: what the "€ Facture" dialog offers. */
 export interface InvoiceSettings {
@@ -220,4 +222,18 @@ export function currencySymbol(currency: string, language: Language): string {
   } catch {
     return currency;
   }
+}
+
+/**
+ * Keeps a payment signal current from the live socket: applies `payment` events, and calls
+ * `reload` after a reconnection (any `state` but the first), since events may have been
+ * missed meanwhile. Unsubscribes with `destroyRef`.
+ */
+export function followLivePayment(socket: LiveSocket | null, payment: WritableSignal<PaymentSummary | null>, reload: () => void, destroyRef: DestroyRef): void {
+  let connections = 0;
+  const subscription = socket?.messages$.subscribe((message) => {
+    if (message.type === 'payment') payment.update((current) => nextPayment(current, message.payment));
+    else if (message.type === 'state' && connections++ > 0) reload();
+  });
+  destroyRef.onDestroy(() => subscription?.unsubscribe());
 }
