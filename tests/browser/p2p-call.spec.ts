@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { launchChromium } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
@@ -43,7 +43,7 @@ describe('p2p call in Chromium', () => {
 
   beforeAll(async () => {
     [hub, browser] = await Promise.all([startAgendaHub(), launchChromium(), ensureUiBuilt()]);
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret } });
+    t = await startTestApp({ env: { ...agendaEnv(hub) } });
   });
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));

@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import { applyAgendaEvent, RECONCILE_QUEUE, reconcile } from '../../connector/agenda/sync.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
 
 /** Row counts of every table: "nothing stored half-way" means these do not move. */
 async function snapshot(t: TestApp): Promise<Record<string, number>> {
@@ -41,7 +41,7 @@ describe('agenda webhooks', () => {
   beforeAll(async () => {
     hub = await startAgendaHub();
     t = await startTestApp({
-      env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
+      env: { ...agendaEnv(hub), AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
       logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
     });
     target = `${t.url}/webhooks/agenda`;

@@ -5,7 +5,7 @@ import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
 import { startStripeFake, type StripeFake } from '../fakes/stripe.ts';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
 
 interface Participant { cookie: string; teleconsultationId: string }
 
@@ -56,7 +56,7 @@ describe('billing with Stripe', () => {
     [hub, stripe, sendgrid, twilio] = await Promise.all([startAgendaHub(), startStripeFake(), startSendgridFake(), startTwilioFake()]);
     t = await startTestApp({
       env: {
-        AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret,
+        ...agendaEnv(hub),
         STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url,
         SENDGRID_API_KEY: sendgrid.apiKey, SENDGRID_API_URL: sendgrid.url, MAIL_FROM: 'cabinet@example.org',
         TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: '+33600000000', TWILIO_API_URL: twilio.url,
@@ -278,7 +278,7 @@ describe('billing in sandbox mode', () => {
   let t: TestApp;
   beforeAll(async () => {
     hub = await startAgendaHub();
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret } });
+    t = await startTestApp({ env: { ...agendaEnv(hub) } });
   });
   afterAll(async () => {
     await t.close();

@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import type { JitsiTokenResponse } from '../../connector/live/protocol.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { decodeJwtUnverified, prosodyTokenProblems, type ProsodyTokenSettings } from '../support/prosody-token-check.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink } from './live-helpers.ts';
 
@@ -26,7 +26,7 @@ describe('Jitsi with the connector', () => {
   beforeAll(async () => {
     hub = await startAgendaHub();
     t = await startTestApp({
-      env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...JITSI_ENV, LOG_LEVEL: 'silent' },
+      env: { ...agendaEnv(hub), ...JITSI_ENV, LOG_LEVEL: 'silent' },
       now: () => new Date(clock),
     });
   });

@@ -4,7 +4,7 @@ import * as schema from '../../connector/db/schema/index.ts';
 import { CLOSE_CODES } from '../../connector/live/protocol.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { TEST_REDIS_URL } from '../support/database.ts';
-import { startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, startTestApp, type TestApp } from '../support/harness.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink } from './live-helpers.ts';
 
 /** Two instances only see each other through Redis: the run's, or the local one. */
@@ -32,7 +32,7 @@ describe('live waiting room across two instances (one database, one Redis)', () 
       throw new Error(`Redis is required for the two-instance test: nothing answers at ${REDIS_URL} (set REDIS_URL, or start Redis on 127.0.0.1:6379).`);
     }
     hub = await startAgendaHub();
-    const env = { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, REDIS_URL };
+    const env = { ...agendaEnv(hub), REDIS_URL };
     a = await startTestApp({ env });
     b = await startTestApp({ env, database: a.database });
   });

@@ -4,7 +4,7 @@ import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '../../connector/live/prot
 import { DEFAULT_REJOIN_GRACE_MS } from '../../connector/live/presence.ts';
 import { sessionCookieName } from '../../connector/sessions/sessions.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink, type MadeTeleconsultation } from './live-helpers.ts';
 
 describe('live waiting room', () => {
@@ -17,7 +17,7 @@ describe('live waiting room', () => {
   beforeAll(async () => {
     hub = await startAgendaHub();
     t = await startTestApp({
-      env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret },
+      env: { ...agendaEnv(hub) },
       now: () => new Date(Date.now() + offsetMs),
     });
   });

@@ -9,7 +9,7 @@ import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
 import { freshDatabase, type TestDatabase } from '../support/database.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { deliverApplied, providerEnv } from './notifications-helpers.ts';
 
 /** Providers that "die" right after the provider answered, `crashes` times in all. */
@@ -44,7 +44,7 @@ describe('notifications: a crash mid-send', () => {
   });
 
   it('sends every due message after a restart, with at most one duplicate per crash', async () => {
-    const env = { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(sg, tw) };
+    const env = { ...agendaEnv(hub), ...providerEnv(sg, tw) };
     const first = await startTestApp({ env, database });
     apps.push(first);
     const budget = { left: 2, happened: 0 };

@@ -9,7 +9,7 @@ import { messagesOf } from '../../connector/notifications/send.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
 import { startTwilioFake, twilioSignature, type TwilioFake } from '../fakes/twilio.ts';
-import { eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { deliverApplied, pick, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
 
 describe('notifications: delivery tracking', () => {
@@ -20,7 +20,7 @@ describe('notifications: delivery tracking', () => {
 
   beforeAll(async () => {
     [hub, sg, tw] = await Promise.all([startAgendaHub(), startSendgridFake(), startTwilioFake()]);
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(sg, tw) } });
+    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(sg, tw) } });
   });
   afterAll(async () => {
     await t.close();

@@ -11,7 +11,7 @@ import { activeLinks, latestLinks, linkUrl } from '../../connector/teleconsultat
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
 import { deliverApplied, jobOf, pick, providerEnv, PUBLIC_URL, sendDeps } from './notifications-helpers.ts';
 
 const PARIS = 'Europe/Paris';
@@ -28,7 +28,7 @@ describe('notifications: the journey', () => {
 
   beforeAll(async () => {
     [hub, sg, tw] = await Promise.all([startAgendaHub(), startSendgridFake(), startTwilioFake()]);
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(sg, tw) } });
+    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(sg, tw) } });
   });
   afterAll(async () => {
     await t.close();

@@ -9,7 +9,7 @@ import { OUTBOX_TITLE } from '../../connector/notifications/outbox.ts';
 import { activeLinks, linkUrl } from '../../connector/teleconsultations/links.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
 import { deliverApplied, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
 
 interface OutboxJson {
@@ -26,7 +26,7 @@ describe('notifications: the dev outbox without provider keys', () => {
   beforeAll(async () => {
     hub = await startAgendaHub();
     t = await startTestApp({
-      env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(undefined, undefined), LOG_LEVEL: 'info' },
+      env: { ...agendaEnv(hub), ...providerEnv(undefined, undefined), LOG_LEVEL: 'info' },
       logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
     });
   });
@@ -82,7 +82,7 @@ describe('notifications: the dev outbox for email only (Twilio configured)', () 
 
   beforeAll(async () => {
     [hub, tw] = await Promise.all([startAgendaHub(), startTwilioFake()]);
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret, ...providerEnv(undefined, tw) } });
+    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(undefined, tw) } });
   });
   afterAll(async () => {
     await t.close();

@@ -8,14 +8,14 @@ import { teleconsultations } from '../../connector/db/schema/index.ts';
 import { createApiKey, revokeApiKey } from '../../connector/integrators/api-keys.ts';
 import { generateOpenApi } from '../../connector/scripts/write-openapi.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
 
 describe('integrator API', () => {
   let hub: AgendaHub;
   let t: TestApp;
   beforeAll(async () => {
     hub = await startAgendaHub();
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret } });
+    t = await startTestApp({ env: { ...agendaEnv(hub) } });
   });
   afterAll(async () => {
     await t.close();

@@ -10,7 +10,7 @@ import { hashSessionId, sessionCookieName } from '../../connector/sessions/sessi
 import { uiRoutes } from '../../connector/sessions/ui-static.ts';
 import { linkToken } from '../../connector/teleconsultations/links.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { agendaEnv, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
 import { cancelTeleconsultation, makeTeleconsultation, openLink } from './live-helpers.ts';
 
 describe('sessions from links', () => {
@@ -19,7 +19,7 @@ describe('sessions from links', () => {
 
   beforeAll(async () => {
     hub = await startAgendaHub();
-    t = await startTestApp({ env: { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret } });
+    t = await startTestApp({ env: { ...agendaEnv(hub) } });
   });
   afterAll(async () => {
     await t.close();

@@ -32,6 +32,11 @@ export interface TestAppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/** The variables that point the app at a (fake) agenda hub. */
+export function agendaEnv(hub: { url: string; token: string; webhookSecret: string }): Env {
+  return { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret };
+}
+
 /** Builds and starts the app; the caller closes it in afterAll. */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const database = opts.database ?? (await freshDatabase());
