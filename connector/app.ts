@@ -64,7 +64,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const log = app.log as unknown as Services['log'];
   let database: Database;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: opts.pglite });
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: opts.pglite,
+      // By code only: the pool opens a new connection on the next query.
+      onConnectionError: (err) => app.log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'database connection lost'),
+    });
   } catch (err) {
     await app.close();
     throw err;

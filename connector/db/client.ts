@@ -73,12 +73,24 @@ export interface OpenOptions {
   pglite?: PGlite;
   /** Pool size on PostgreSQL. */
   poolSize?: number;
+  /**
+   * Told of a connection that failed outside a query (PostgreSQL restarted, the connection
+   * was terminated, a failover). The pool drops that connection and opens a new one when
+   * needed; without a listener, node-postgres would crash the process.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const onError = opts.onConnectionError ?? (() => {});
+    // A connection's error is emitted on its client, idle or checked out, and on the pool
+    // too when idle (https://node-postgres.com/apis/pool#error): the client's listener
+    // reports it once, the pool's only keeps the emitter from throwing.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', onError));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     await migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     return {
