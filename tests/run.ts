@@ -1,7 +1,7 @@
 /**
  * `npm test`: every test of the project, then one closing line `N passed, N failed`.
  *
- *   1. Node specs (Jasmine): config/, connector/, meet/ and tests/ `*.spec.ts`, including the
+ *   1. Node specs (Jasmine): config/, connector/, meet/, protocol/ and tests/ `*.spec.ts`, including the
  *      browser tests that drive Debian's Chromium with playwright-core.
  *   2. UI specs (Karma + Jasmine in Chromium), when the Angular workspace is present.
  *
@@ -34,7 +34,7 @@ function specFiles(dir: string): string[] {
 interface Totals { passed: number; failed: number }
 
 async function runNodeSpecs(): Promise<Totals> {
-  const files = ['config', 'connector', 'meet', 'tests']
+  const files = ['config', 'connector', 'meet', 'protocol', 'tests']
     .flatMap((d) => specFiles(join(root, d)))
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();

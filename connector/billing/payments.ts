@@ -12,7 +12,7 @@ import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { paymentRequests, practitionerAccounts, teleconsultationEvents, teleconsultations, type PaymentRequestStatus } from '../db/schema/index.ts';
-import type { PaymentSummary } from '../live/protocol.ts';
+import type { PaymentSummary } from '#protocol/live';
 import type { TeleconsultationWriteBack } from '../agenda/appointment.ts';
 import type { PaymentEvent, PaymentProvider } from './payment-provider.ts';
 import { paymentIdempotencyKey, PaymentProviderError } from './payment-provider.ts';

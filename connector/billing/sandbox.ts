@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { escapeHtml } from '../demo/page.ts';
-import { formatAmount } from './amount.ts';
+import { formatAmount } from '#protocol/money';
 import type { PaymentProvider } from './payment-provider.ts';
 
 /** The sandbox provider: its "payment page" is `/pay/sandbox/<token>` on this service. */

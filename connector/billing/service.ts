@@ -11,7 +11,7 @@ import { publishToTeleconsultation } from '../live/hub.ts';
 import type { Notifications } from '../notifications/service.ts';
 import type { Services } from '../services.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
-import { parseAmount } from './amount.ts';
+import { parseAmount } from '#protocol/money';
 import type { PaymentEvent, PaymentProvider } from './payment-provider.ts';
 import { PaymentProviderError } from './payment-provider.ts';
 import {

@@ -2,7 +2,7 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { chatMessages, type LinkRole } from '../db/schema/index.ts';
-import type { ServerMessage } from './protocol.ts';
+import type { ServerMessage } from '#protocol/live';
 
 /** How many past messages a (re)connecting page receives. */
 export const CHAT_HISTORY_LIMIT = 100;

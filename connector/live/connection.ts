@@ -14,7 +14,7 @@ import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
 import { admit, AdmissionError, connectParticipant, deny, disconnectParticipant, endTeleconsultation, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
-import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from './protocol.ts';
+import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from '#protocol/live';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.ts';
 
 /** What every connection of this instance shares. */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { LiveBus } from './bus.ts';
-import type { Role, ServerMessage } from './protocol.ts';
+import type { Role, ServerMessage } from '#protocol/live';
 
 /** What travels on a teleconsultation's channel between instances. */
 export type LiveBusEvent =

@@ -10,7 +10,7 @@ import { invalidSessions } from '../sessions/sessions.ts';
 import { serveLiveSocket, type LiveContext } from './connection.ts';
 import { LiveHub } from './hub.ts';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_REJOIN_GRACE_MS, touchConnections } from './presence.ts';
-import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from './protocol.ts';
+import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '#protocol/live';
 import { LIVE_MESSAGE_RATE, type TokenBucketOptions } from './rate-limit.ts';
 
 /** Tuning of the live hub; every field has a production default. */

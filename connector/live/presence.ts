@@ -12,7 +12,7 @@ import type { Tx } from '../db/client.ts';
 import { participants, teleconsultationEvents, teleconsultations, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
 import type { Services } from '../services.ts';
 import type { Teleconsultation } from '../teleconsultations/apply.ts';
-import type { Presence } from './protocol.ts';
+import type { Presence } from '#protocol/live';
 
 export type Participant = typeof participants.$inferSelect;
 

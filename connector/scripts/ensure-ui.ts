@@ -22,7 +22,7 @@ function newest(dir: string): number {
 /** True when the UI build is missing or older than any source it is built from. */
 export function uiBuildIsStale(): boolean {
   if (!existsSync(built)) return true;
-  const sources = Math.max(newest(join(root, 'ui')), newest(join(root, 'meet', 'drivers')), newest(join(root, 'connector', 'live')), statSync(join(root, 'angular.json')).mtimeMs);
+  const sources = Math.max(newest(join(root, 'ui')), newest(join(root, 'meet', 'drivers')), newest(join(root, 'protocol')), statSync(join(root, 'angular.json')).mtimeMs);
   return sources > statSync(built).mtimeMs;
 }
 

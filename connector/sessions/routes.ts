@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { JitsiTokenError, mintJitsiToken, TOKEN_OPENS_BEFORE_START_MINUTES } from '../../meet/tokens.ts';
 import { accessLinks, teleconsultations } from '../db/schema/index.ts';
 import { AppError, errorBodySchema } from '../http/errors.ts';
-import type { JitsiTokenResponse, SessionSummary } from '../live/protocol.ts';
+import type { JitsiTokenResponse, SessionSummary } from '#protocol/live';
 import type { Services } from '../services.ts';
 import { verifyLinkToken } from '../teleconsultations/links.ts';
 import { sendLinkError } from './error-page.ts';

@@ -3,7 +3,7 @@
  * data, and how the call is made (Jitsi when configured, peer-to-peer otherwise).
  */
 import type { Config } from '../../config/schema.ts';
-import type { MediaSettings, SessionSummary, TeleconsultationSummary } from '../live/protocol.ts';
+import type { MediaSettings, SessionSummary, TeleconsultationSummary } from '#protocol/live';
 import type { LinkRole } from '../db/schema/index.ts';
 import type { Teleconsultation } from '../teleconsultations/apply.ts';
 

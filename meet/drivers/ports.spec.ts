@@ -1,4 +1,4 @@
-import type { ClientMessage, Presence, ServerMessage } from '../../connector/live/protocol.ts';
+import type { ClientMessage, Presence, ServerMessage } from '#protocol/live';
 import { livePorts, lobbyStateOf, type LiveChannel, type SignalData } from './ports.ts';
 
 function channel(): LiveChannel & { sent: ClientMessage[]; deliver(message: ServerMessage): void; listeners(): number } {

@@ -3,7 +3,7 @@
  * browser) and the lobby (the connector's waiting room). `livePorts()` maps both onto the
  * connector's live socket (connector/live/protocol.ts); tests can plug anything else.
  */
-import type { ClientMessage, PatientPresence, ServerMessage } from '../../connector/live/protocol.ts';
+import type { ClientMessage, PatientPresence, ServerMessage } from '#protocol/live';
 
 /** One signalling payload, exactly as the live protocol carries it. */
 export type SignalData = Extract<ClientMessage, { type: 'signal' }>['data'];

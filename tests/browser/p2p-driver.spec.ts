@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import type { Role } from '../../connector/live/protocol.ts';
+import type { Role } from '#protocol/live';
 import type { ConferenceDriver } from '../../meet/drivers/conference.ts';
 import { describeConferenceDriver, type DriverHandle } from '../../meet/drivers/conference-behaviour.ts';
 import type { LoggedEvent } from '../../meet/drivers/event-log.ts';

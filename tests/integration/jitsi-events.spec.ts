@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
-import type { JitsiTokenResponse } from '../../connector/live/protocol.ts';
+import type { JitsiTokenResponse } from '#protocol/live';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
 import { decodeJwtUnverified, prosodyTokenProblems, type ProsodyTokenSettings } from '../support/prosody-token-check.ts';

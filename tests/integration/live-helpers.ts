@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import * as schema from '../../connector/db/schema/index.ts';
-import type { ClientMessage, ServerMessage } from '../../connector/live/protocol.ts';
+import type { ClientMessage, ServerMessage } from '#protocol/live';
 import { applyAppointment } from '../../connector/teleconsultations/apply.ts';
 import { linkToken } from '../../connector/teleconsultations/links.ts';
 import type { Appointment } from '../../connector/agenda/appointment.ts';

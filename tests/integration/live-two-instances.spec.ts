@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
-import { CLOSE_CODES } from '../../connector/live/protocol.ts';
+import { CLOSE_CODES } from '#protocol/live';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { TEST_REDIS_URL } from '../support/database.ts';
 import { agendaEnv, startTestApp, type TestApp } from '../support/harness.ts';

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
-import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '../../connector/live/protocol.ts';
+import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '#protocol/live';
 import { DEFAULT_REJOIN_GRACE_MS } from '../../connector/live/presence.ts';
 import { sessionCookieName } from '../../connector/sessions/sessions.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import Fastify from 'fastify';
 import * as schema from '../../connector/db/schema/index.ts';
-import type { SessionSummary } from '../../connector/live/protocol.ts';
+import type { SessionSummary } from '#protocol/live';
 import type { Services } from '../../connector/services.ts';
 import { hashSessionId, sessionCookieName } from '../../connector/sessions/sessions.ts';
 import { uiRoutes } from '../../connector/sessions/ui-static.ts';

@@ -3,7 +3,7 @@
  * live socket is a function exposed by the Node spec (`tcRelay`), which answers through
  * `tcDeliver`. Node drives the driver through `window.tc`.
  */
-import type { ClientMessage, ServerMessage } from '../../../connector/live/protocol.ts';
+import type { ClientMessage, ServerMessage } from '#protocol/live';
 import type { ConferenceDriver } from '../../../meet/drivers/conference.ts';
 import { logConferenceEvents, type LoggedEvent } from '../../../meet/drivers/event-log.ts';
 import { createP2pDriver } from '../../../meet/drivers/p2p.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const INDEX = join(root, 'dist', 'ui', 'browser', 'index.html');
-const SOURCES = [join(root, 'ui', 'src'), join(root, 'meet', 'drivers'), join(root, 'connector', 'live', 'protocol.ts'), join(root, 'angular.json')];
+const SOURCES = [join(root, 'ui', 'src'), join(root, 'meet', 'drivers'), join(root, 'protocol'), join(root, 'angular.json')];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;

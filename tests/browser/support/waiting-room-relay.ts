@@ -4,7 +4,7 @@
  * messages. Deliveries to a page keep their order.
  */
 import type { Page } from 'playwright-core';
-import type { ClientMessage, Presence, Role, ServerMessage } from '../../../connector/live/protocol.ts';
+import type { ClientMessage, Presence, Role, ServerMessage } from '#protocol/live';
 
 export class WaitingRoomRelay {
   readonly presence: Presence = { practitioner: 'online', patient: 'absent', waitingSince: null };

@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { Subject } from 'rxjs';
-import type { PaymentSummary, ServerMessage } from '../../../../connector/live/protocol';
+import type { PaymentSummary, ServerMessage } from '#protocol/live';
 import { apiErrorInterceptor } from '../shared/api-error';
 import { paymentOf } from '../shared/billing-api.testing';
 import type { InvoiceSettings } from '../shared/billing-api';

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import type { PaymentSummary } from '../../../../connector/live/protocol';
+import type { PaymentSummary } from '#protocol/live';
 import { BillingApi, amountFieldText, billingErrorMessage, currencySymbol, formatMoney, followLivePayment, nextPayment, parseTypedAmount, paymentStatusKey } from '../shared/billing-api';
 import type { BillingMessage, InvoiceSettings } from '../shared/billing-api';
 import { I18n, TranslatePipe } from '../shared/i18n';

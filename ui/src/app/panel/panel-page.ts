@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, effect, inject, input, signal, viewChild } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import type { Presence, ServerMessage, SessionSummary } from '../../../../connector/live/protocol';
+import type { Presence, ServerMessage, SessionSummary } from '#protocol/live';
 import type { ConferenceDriver, Knock } from '../../../../meet/drivers/conference';
 import { ApiError } from '../shared/api-error';
 import { I18n, TranslatePipe } from '../shared/i18n';

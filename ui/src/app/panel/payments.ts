@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import type { TeleconsultationSummary } from '../../../../connector/live/protocol';
+import type { TeleconsultationSummary } from '#protocol/live';
 import { BillingApi, formatMoney, localeOf, paymentStatusKey } from '../shared/billing-api';
 import type { BillingMessage, PaymentListItem } from '../shared/billing-api';
 import { billingErrorMessage } from '../shared/billing-api';

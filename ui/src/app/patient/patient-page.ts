@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, effect, inject, input, signal } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import type { PatientPresence, ServerMessage, SessionSummary } from '../../../../connector/live/protocol';
+import type { PatientPresence, ServerMessage, SessionSummary } from '#protocol/live';
 import type { ConferenceDriver } from '../../../../meet/drivers/conference';
 import { ApiError } from '../shared/api-error';
 import { I18n, TranslatePipe } from '../shared/i18n';

@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { Subject } from 'rxjs';
-import type { PaymentSummary, ServerMessage } from '../../../../connector/live/protocol';
+import type { PaymentSummary, ServerMessage } from '#protocol/live';
 import { apiErrorInterceptor } from '../shared/api-error';
 import { paymentOf } from '../shared/billing-api.testing';
 import { I18n } from '../shared/i18n';

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
-import type { PaymentSummary } from '../../../../connector/live/protocol';
+import type { PaymentSummary } from '#protocol/live';
 import { BillingApi, followLivePayment, formatMoney, isPayable, nextPayment } from '../shared/billing-api';
 import { I18n, TranslatePipe } from '../shared/i18n';
 import { LiveSocket } from '../shared/live-socket';

@@ -1,4 +1,4 @@
-import type { PaymentSummary } from '../../../../connector/live/protocol';
+import type { PaymentSummary } from '#protocol/live';
 
 /** A payment summary as the server sends it, for specs. */
 export function paymentOf(overrides: Partial<PaymentSummary> = {}): PaymentSummary {

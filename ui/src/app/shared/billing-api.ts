@@ -3,7 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import type { DestroyRef, WritableSignal } from '@angular/core';
 import { map } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { PaymentSummary, TeleconsultationSummary } from '../../../../connector/live/protocol';
+import type { PaymentSummary, TeleconsultationSummary } from '#protocol/live';
 import { ApiError } from './api-error';
 import type { Language, TranslationKey, TranslationParams } from './i18n';
 import type { LiveSocket } from './live-socket';

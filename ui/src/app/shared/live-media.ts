@@ -1,4 +1,4 @@
-import type { MediaSettings, PatientPresence } from '../../../../connector/live/protocol';
+import type { MediaSettings, PatientPresence } from '#protocol/live';
 import type { ConferenceDriver } from '../../../../meet/drivers/conference';
 import { createJitsiDriver } from '../../../../meet/drivers/jitsi';
 import { createP2pDriver } from '../../../../meet/drivers/p2p';

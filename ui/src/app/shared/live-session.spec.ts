@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { SessionSummary } from '../../../../connector/live/protocol';
+import type { SessionSummary } from '#protocol/live';
 import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from './api-error';
 import { LiveSession } from './live-session';
 

@@ -2,7 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { map } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { JitsiTokenResponse, Role, SessionSummary } from '../../../../connector/live/protocol';
+import type { JitsiTokenResponse, Role, SessionSummary } from '#protocol/live';
 
 /**
  * The HTTP side of a live page: the session summary (who am I, which teleconsultation, which

@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import type { ServerMessage } from '../../../../connector/live/protocol';
+import type { ServerMessage } from '#protocol/live';
 import { LIVE_WEB_SOCKET, LiveSocket, liveUrl, parseServerMessage, reconnectDelay } from './live-socket';
 import type { LiveWebSocket } from './live-socket';
 

@@ -1,7 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, inject, signal } from '@angular/core';
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { ClientMessage, Role, ServerMessage } from '../../../../connector/live/protocol';
+import type { ClientMessage, Role, ServerMessage } from '#protocol/live';
 import type { LiveChannel } from '../../../../meet/drivers/ports';
 
 /** The part of the browser's `WebSocket` the client uses (a fake one in specs). */
