@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, type ErrorBody } from './errors.ts';
+import { isErrorCode, type ErrorBody, type ErrorCode } from '#protocol/errors';
+import { AppError } from '../errors.ts';
 
 /** Fastify's own errors that are the client's fault, with our code for each. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
@@ -10,7 +11,7 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
 };
 
-/** Installs the one place where errors become responses. */
+/** Installs the one place where errors become responses: the status comes from the code's registry entry. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     let status: number;
@@ -29,7 +30,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
-      body = { error: { code: FASTIFY_CODES[err.code] ?? err.code ?? 'BAD_REQUEST', message: err.message } };
+      const code = FASTIFY_CODES[err.code] ?? (isErrorCode(err.code) ? err.code : 'BAD_REQUEST');
+      body = { error: { code, message: err.message } };
     } else {
       status = 500;
       body = { error: { code: 'INTERNAL', message: 'Internal error.' } };
