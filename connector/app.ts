@@ -8,8 +8,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config/schema.ts';
 import { createAgendaClient } from './agenda/client.ts';
-import { billingRoutes, stripeWebhookRoutes } from './billing/routes.ts';
-import { billingWriteBack, createBilling } from './billing/service.ts';
+import { paymentPages } from './billing/pages.ts';
+import { billingRoutes } from './billing/routes.ts';
+import { billingWriteBack, createBilling, paymentMessageLink } from './billing/service.ts';
 import { RECONCILE_QUEUE, registerAgendaJobs, writeBackListener } from './agenda/sync.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { demoAgendaClient } from './demo/client.ts';
@@ -22,13 +23,15 @@ import { createJobQueue } from './jobs/queue.ts';
 import { createLiveBus } from './live/bus.ts';
 import { devOutboxRoutes } from './notifications/outbox.ts';
 import { createNotifications } from './notifications/service.ts';
-import { registerLive } from './live/plugin.ts';
+import { recheckSocketsOnCancel, registerLive } from './live/plugin.ts';
 import type { Services } from './services.ts';
-import { registerSessions } from './sessions/plugin.ts';
+import { registerSessions, revokeSessionsOnCancel } from './sessions/plugin.ts';
+import { createLifecycle } from './teleconsultations/lifecycle.ts';
 import { agendaWebhookRoutes } from './webhooks/agenda.ts';
 import { jitsiWebhookRoutes } from './webhooks/jitsi.ts';
-import { keepRawBodies } from './webhooks/raw-body.ts';
+import { keepRawBodies } from './webhooks/intake.ts';
 import { sendgridWebhookRoutes } from './webhooks/sendgrid.ts';
+import { stripeWebhookRoutes } from './webhooks/stripe.ts';
 import { twilioWebhookRoutes } from './webhooks/twilio.ts';
 
 declare module 'fastify' {
@@ -79,15 +82,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const agenda = config.agenda.demo
     ? demoAgendaClient(app, config)
     : createAgendaClient({ apiUrl: config.agenda.apiUrl, apiToken: config.agenda.apiToken, timeoutMs: config.agendaTimeoutMs });
+  const lifecycle = createLifecycle({ db: database.db, now });
   const services: Services = {
-    config, log, database, queue, bus, agenda, now,
-    apply: { linkGraceHours: config.linkGraceHours, listeners: [], now },
+    config, log, database, queue, bus, agenda, now, lifecycle,
+    apply: { lifecycle, linkGraceHours: config.linkGraceHours, now },
   };
   app.decorate('services', services);
-  services.apply.listeners.push(writeBackListener(queue));
-  const notifications = createNotifications(services);
+  const notifications = createNotifications(services, { payment: paymentMessageLink(config) });
   app.decorate('notifications', notifications);
-  services.apply.listeners.push(notifications.listener);
   await notifications.registerJobs();
   const billing = createBilling(services, notifications);
   await billing.registerJobs();
@@ -121,11 +123,18 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (config.twilio) await twilioWebhookRoutes(scope, services, config.twilio);
     if (config.sendgrid) await sendgridWebhookRoutes(scope, services, config.sendgrid);
     await jitsiWebhookRoutes(scope, services);
-    await stripeWebhookRoutes(scope, services, billing);
+    await stripeWebhookRoutes(scope, billing, now);
   });
   await app.register(async (scope) => billingRoutes(scope, services, billing));
+  await app.register(async (scope) => paymentPages(scope, services, billing));
   await registerSessions(app, services);
-  await registerLive(app, services, { rejoinGraceMs: config.rejoinGraceSeconds * 1000 });
+  const hub = await registerLive(app, services, { rejoinGraceMs: config.rejoinGraceSeconds * 1000 });
+
+  // What each change of a teleconsultation sets off, in the change's own transaction.
+  lifecycle.onChange(writeBackListener(queue));
+  lifecycle.onChange(notifications.listener);
+  lifecycle.onChange(revokeSessionsOnCancel(now));
+  lifecycle.onChange(recheckSocketsOnCancel(hub));
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));

@@ -8,7 +8,8 @@ import type { AgendaClient } from './agenda/client.ts';
 import type { Database } from './db/client.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { LiveBus } from './live/bus.ts';
-import type { ApplyContext, ChangeListener } from './teleconsultations/apply.ts';
+import type { ApplyContext } from './teleconsultations/apply.ts';
+import type { Lifecycle } from './teleconsultations/lifecycle.ts';
 
 export interface Services {
   config: Config;
@@ -17,7 +18,9 @@ export interface Services {
   queue: JobQueue;
   bus: LiveBus;
   agenda: AgendaClient;
-  /** How agenda changes are applied; `listeners` grows as features register. */
-  apply: ApplyContext & { listeners: ChangeListener[] };
+  /** Every status move and the event trail; features subscribe to its changes in `app.ts`. */
+  lifecycle: Lifecycle;
+  /** How agenda changes are applied (through the lifecycle). */
+  apply: ApplyContext;
   now: () => Date;
 }

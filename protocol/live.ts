@@ -5,9 +5,10 @@
  *
  * The server checks every client message against these schemas. The sender of every
  * relayed message is the session's role, set by the server: a client never names itself.
- * This file has no server dependencies so that the UI can import its types.
+ * This file has no server dependencies: the connector, meet/ and the UI all import it.
  */
 import { Type, type Static } from 'typebox';
+import type { ErrorCode } from './errors.ts';
 
 export type Role = 'practitioner' | 'patient';
 
@@ -133,7 +134,7 @@ export type ServerMessage =
   | { type: 'status'; status: TeleconsultationSummary['status'] }
   | { type: 'payment'; payment: PaymentSummary }
   | { type: 'pong' }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: ErrorCode; message: string };
 
 /** WebSocket close codes used by the server (4000–4999 are for applications). */
 export const CLOSE_CODES = {

@@ -7,13 +7,13 @@
  * and makes a new one when the previous expired, so one link serves the SMS, the email,
  * the end screen, the reminder and the agenda.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { paymentRequests, practitionerAccounts, teleconsultationEvents, teleconsultations, type PaymentRequestStatus } from '../db/schema/index.ts';
 import type { PaymentSummary } from '#protocol/live';
 import type { TeleconsultationWriteBack } from '../agenda/appointment.ts';
+import { signId, verifySignedId } from '../http/signed-id.ts';
 import type { PaymentEvent, PaymentProvider } from './payment-provider.ts';
 import { paymentIdempotencyKey, PaymentProviderError } from './payment-provider.ts';
 
@@ -33,22 +33,17 @@ const RANK: Record<PaymentRequestStatus, number> = { creating: 0, requested: 0, 
 
 // --- the patient's link ------------------------------------------------------------------
 
-function mac(secret: string, id: string): string {
-  return createHmac('sha256', secret).update(`payment-link:v1:${id}`).digest().subarray(0, 16).toString('base64url');
-}
+const PAY_PURPOSE = 'payment-link:v1';
+const REQUEST_ID = /^[0-9a-f-]{36}$/;
 
 /** The patient's payment link of a request. */
 export function payLinkUrl(publicUrl: string, secret: string, paymentRequestId: string): string {
-  return `${publicUrl}/pay/${paymentRequestId}.${mac(secret, paymentRequestId)}`;
+  return `${publicUrl}/pay/${signId(secret, PAY_PURPOSE, paymentRequestId)}`;
 }
 
 /** The request id in a payment link token, or null when the token is not ours. */
 export function verifyPayToken(secret: string, token: string): string | null {
-  const m = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  if (!m) return null;
-  const expected = Buffer.from(mac(secret, m[1]!));
-  const given = Buffer.from(m[2]!);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? m[1]! : null;
+  return verifySignedId(secret, PAY_PURPOSE, token, REQUEST_ID);
 }
 
 // --- reading ---------------------------------------------------------------------------------

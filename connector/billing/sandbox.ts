@@ -5,7 +5,7 @@
  * configured.
  */
 import { randomUUID } from 'node:crypto';
-import { escapeHtml } from '../demo/page.ts';
+import { escapeHtml, htmlPage } from '../http/html-page.ts';
 import { formatAmount } from '#protocol/money';
 import type { PaymentProvider } from './payment-provider.ts';
 
@@ -32,16 +32,11 @@ export function sandboxPage(input: { token: string; amountCents: number; currenc
   const t = fr
     ? { title: 'Paiement de test', banner: 'Mode test : aucun argent n’est débité. Cette page remplace la page de paiement tant qu’aucun compte Stripe n’est configuré.', pay: 'Simuler un paiement réussi', fail: 'Simuler un échec', done: 'Statut du paiement' }
     : { title: 'Test payment', banner: 'Test mode: no money is taken. This page stands in for the payment page while no Stripe account is configured.', pay: 'Simulate a successful payment', fail: 'Simulate a failure', done: 'Payment status' };
-  return `<!doctype html><html lang="${input.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${t.title}</title>
-<style>:root{color-scheme:light dark;font-family:system-ui,sans-serif}body{max-width:28rem;margin:0 auto;padding:1rem;line-height:1.4}
-.banner{background:#fff3cd;color:#5c4400;border:1px solid #e0c060;padding:.6rem .8rem;border-radius:.4rem}
-.amount{font-size:2rem;font-weight:700;margin:.5rem 0}button{font:inherit;width:100%;padding:.8rem;margin:.3rem 0;border-radius:.4rem;min-height:44px}
-.ok{background:#1b7f3b;color:#fff;border:0}.ko{background:transparent;border:1px solid #b00020;color:#b00020}</style></head>
-<body><p class="banner" role="note">${t.banner}</p><h1>${t.title}</h1>
+  const css = '.amount{font-size:2rem;font-weight:700;margin:.5rem 0}button{font:inherit;width:100%;padding:.8rem;margin:.3rem 0;border-radius:.4rem;min-height:44px}'
+    + '.ok{background:#1b7f3b;color:#fff;border:0}.ko{background:transparent;border:1px solid #b00020;color:#b00020}';
+  return htmlPage({ lang: input.lang, title: t.title, width: '28rem', css, body: `<p class="banner" role="note">${t.banner}</p><h1>${t.title}</h1>
 <p>${escapeHtml(input.description)}</p><p class="amount">${escapeHtml(amount)}</p>
 ${open ? `<form method="post" action="/pay/sandbox/${escapeHtml(input.token)}/paid"><button class="ok">${t.pay}</button></form>
 <form method="post" action="/pay/sandbox/${escapeHtml(input.token)}/failed"><button class="ko">${t.fail}</button></form>`
-    : `<p>${t.done} : <strong data-status="${escapeHtml(input.status)}">${escapeHtml(input.status)}</strong></p>`}
-</body></html>`;
+    : `<p>${t.done} : <strong data-status="${escapeHtml(input.status)}">${escapeHtml(input.status)}</strong></p>`}` });
 }

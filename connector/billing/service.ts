@@ -6,8 +6,9 @@
 import { and, eq } from 'drizzle-orm';
 import { planWriteBack } from '../agenda/sync.ts';
 import { paymentRequests, teleconsultations, webhookReceipts } from '../db/schema/index.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { publishToTeleconsultation } from '../live/hub.ts';
+import type { MessageLinkRegistry } from '../notifications/send.ts';
 import type { Notifications } from '../notifications/service.ts';
 import type { Services } from '../services.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
@@ -34,14 +35,14 @@ export interface Billing {
   /** Plans the payment message again. */
   resend(teleconsultationId: string): Promise<PaymentRequest>;
   /** Applies a provider's status change once per event id. */
-  applyEvent(event: PaymentEvent, source: 'stripe' | 'sandbox'): Promise<'applied' | 'duplicate' | 'unchanged'>;
+  applyPaymentEvent(event: PaymentEvent, source: 'stripe' | 'sandbox'): Promise<'applied' | 'duplicate' | 'unchanged'>;
   /** The provider's page for a request, made again if it expired. */
   checkoutFor(request: PaymentRequest): Promise<PaymentRequest>;
   summary(request: PaymentRequest): ReturnType<typeof paymentSummary>;
   registerJobs(): Promise<void>;
 }
 
-/** Builds the billing feature and hooks it into the write-back and the messages. */
+/** Builds the billing feature; it plans its messages through `notifications`. */
 export function createBilling(services: Services, notifications: Notifications): Billing {
   const { config, database, queue, log, now, bus } = services;
   const { db } = database;
@@ -50,12 +51,6 @@ export function createBilling(services: Services, notifications: Notifications):
     ? [createStripeProvider(config.stripe), ...(config.stripe.connectWebhookSecret ? [createStripeProvider({ ...config.stripe, webhookSecret: config.stripe.connectWebhookSecret })] : [])]
     : undefined;
   const provider: PaymentProvider = stripe?.[0] ?? createSandboxProvider(payLink);
-
-  notifications.links.payment = async (q, teleconsultationId) => {
-    const p = await currentPaymentRequest(q, teleconsultationId);
-    if (!p || (p.status !== 'requested' && p.status !== 'creating')) return undefined;
-    return { url: payLink(p.id), amount: { value: p.amountCents, currency: p.currency } };
-  };
 
   const summary = (p: PaymentRequest) => paymentSummary(p, config.publicUrl, config.linkSecret);
   const publish = async (p: PaymentRequest) => {
@@ -123,11 +118,11 @@ export function createBilling(services: Services, notifications: Notifications):
     checkoutFor,
     async requestInvoice(teleconsultationId, amountInput) {
       const [t] = await db.select().from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
-      if (!t) throw new AppError(404, 'TELECONSULTATION_NOT_FOUND', 'No such teleconsultation.');
-      if (t.status === 'cancelled') throw new AppError(410, 'TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
+      if (!t) throw new AppError('TELECONSULTATION_NOT_FOUND', 'No such teleconsultation.');
+      if (t.status === 'cancelled') throw new AppError('TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
       const settings = await clinicSettings(db, t.clinicId, config.clinicDefaults);
       const amount = parseAmount(amountInput, { currency: settings.currency, maxCents: settings.invoiceMaxCents, allowedCurrencies: [settings.currency] });
-      if (!amount.ok) throw new AppError(400, amount.code, amount.message);
+      if (!amount.ok) throw new AppError(amount.code, amount.message);
       const outcome = await db.transaction(async (tx) => {
         const o = await recordInvoice(tx, { teleconsultationId, amountCents: amount.cents, currency: amount.currency, provider: provider.name, now: now() });
         if (o.created) {
@@ -150,8 +145,8 @@ export function createBilling(services: Services, notifications: Notifications):
       return db.transaction(async (tx) => {
         const [r] = await tx.select().from(paymentRequests)
           .where(and(eq(paymentRequests.teleconsultationId, teleconsultationId), eq(paymentRequests.status, 'requested'))).for('update');
-        if (!r) throw new AppError(409, 'NO_OPEN_PAYMENT', 'There is no unpaid payment request to send again.');
-        if (r.resends >= MAX_RESENDS) throw new AppError(429, 'RESEND_LIMIT', `The link was already sent again ${MAX_RESENDS} times.`);
+        if (!r) throw new AppError('NO_OPEN_PAYMENT', 'There is no unpaid payment request to send again.');
+        if (r.resends >= MAX_RESENDS) throw new AppError('RESEND_LIMIT', `The link was already sent again ${MAX_RESENDS} times.`);
         const [updated] = await tx.update(paymentRequests).set({ resends: r.resends + 1, updatedAt: now() }).where(eq(paymentRequests.id, r.id)).returning();
         await notifications.planMessage(tx, {
           teleconsultationId, kind: 'payment_request', variant: `${r.id}:resend:${r.resends + 1}`,
@@ -160,7 +155,7 @@ export function createBilling(services: Services, notifications: Notifications):
         return updated!;
       });
     },
-    async applyEvent(event, source) {
+    async applyPaymentEvent(event, source) {
       const result = await db.transaction(async (tx) => {
         const fresh = await tx.insert(webhookReceipts).values({ source, deliveryId: event.eventId, eventType: event.kind })
           .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
@@ -201,6 +196,15 @@ export function createBilling(services: Services, notifications: Notifications):
         },
       );
     },
+  };
+}
+
+/** The payment link (and amount) that the end-of-consultation message carries, for notifications. */
+export function paymentMessageLink(config: Services['config']): NonNullable<MessageLinkRegistry['payment']> {
+  return async (q, teleconsultationId) => {
+    const p = await currentPaymentRequest(q, teleconsultationId);
+    if (!p || (p.status !== 'requested' && p.status !== 'creating')) return undefined;
+    return { url: payLinkUrl(config.publicUrl, config.linkSecret, p.id), amount: { value: p.amountCents, currency: p.currency } };
   };
 }
 

@@ -4,10 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Appointment } from '../agenda/appointment.ts';
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { escapeHtml, htmlPage } from '../http/html-page.ts';
 
 const TEXT = {
   fr: {
@@ -72,22 +69,14 @@ export function renderDemoPage(input: DemoPageInput): string {
   const zone = input.practitioner.timezone;
   const soon = DateTime.fromJSDate(input.now).setZone(zone).plus({ minutes: 20 }).startOf('minute').toFormat("yyyy-LL-dd'T'HH:mm");
   const items = input.items.length === 0 ? `<p class="muted">${t.none}</p>` : `<ul class="appointments">${input.items.map((x) => row(t, input.lang, zone, x.appointment, x.teleconsultation)).join('')}</ul>`;
-  return `<!doctype html>
-<html lang="${input.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${t.title}</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  body { max-width: 60rem; margin: 0 auto; padding: 1rem; line-height: 1.4; }
-  .banner { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; padding: .6rem .8rem; border-radius: .4rem; }
+  const css = `
   form.book { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: .6rem; align-items: end; }
   label { display: flex; flex-direction: column; font-size: .9rem; gap: .2rem; }
   input, select, button { font: inherit; padding: .35rem .5rem; }
   ul.appointments { list-style: none; padding: 0; } ul.appointments li { border-bottom: 1px solid #8884; padding: .6rem 0; }
   .muted { opacity: .7; } .pill { border: 1px solid #8886; border-radius: 1rem; padding: 0 .5rem; font-size: .85rem; }
-  a.join { font-weight: 600; margin-right: 1rem; } .inline { display: inline-flex; gap: .3rem; margin-right: .6rem; } .danger { color: #b00020; }
-</style></head>
-<body>
-<p class="banner" role="note">${t.banner}</p>
+  a.join { font-weight: 600; margin-right: 1rem; } .inline { display: inline-flex; gap: .3rem; margin-right: .6rem; } .danger { color: #b00020; }`;
+  return htmlPage({ lang: input.lang, title: t.title, width: '60rem', css, body: `<p class="banner" role="note">${t.banner}</p>
 <h1>${t.title} — ${escapeHtml(input.practitioner.name)}</h1>
 <p><a href="/docs">${t.docs}</a> · <a href="/dev/outbox">${t.outbox}</a> · <a href="?lang=${input.lang === 'fr' ? 'en' : 'fr'}" hreflang="${input.lang === 'fr' ? 'en' : 'fr'}">${input.lang === 'fr' ? 'English' : 'Français'}</a></p>
 <h2>${t.book}</h2>
@@ -103,6 +92,5 @@ export function renderDemoPage(input: DemoPageInput): string {
   <button type="submit">${t.submit}</button>
 </form>
 <h2>${t.list}</h2>
-${items}
-</body></html>`;
+${items}` });
 }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { AppointmentPage } from '../agenda/appointment.ts';
 import { bookDemoAppointment, changeDemoAppointment, deliverDemoWebhook, DEMO_PRACTITIONER, getDemoAppointment, listDemoAppointments, storeDemoWriteBack } from './agenda.ts';
@@ -14,7 +14,7 @@ import { renderDemoPage } from './page.ts';
 
 function requireDemoToken(services: Services, request: FastifyRequest): void {
   if (request.headers.authorization !== `Bearer ${services.config.agenda.apiToken}`) {
-    throw new AppError(401, 'UNAUTHORIZED', 'Bearer token required.');
+    throw new AppError('UNAUTHORIZED', 'Bearer token required.');
   }
 }
 
@@ -58,7 +58,7 @@ export async function demoRoutes(app: FastifyInstance, services: Services): Prom
     const when = f.startsAt ? DateTime.fromISO(f.startsAt, { zone }) : DateTime.now().setZone(zone).plus({ minutes: 20 }).startOf('minute');
     const duration = Number(f.durationMinutes ?? 20);
     if (!when.isValid || !Number.isInteger(duration) || duration < 5 || duration > 240) {
-      throw new AppError(400, 'VALIDATION_FAILED', 'Date or duration is not valid.');
+      throw new AppError('VALIDATION_FAILED', 'Date or duration is not valid.');
     }
     const a = await bookDemoAppointment(services.database.db, {
       firstName: (f.firstName ?? '').trim() || 'Alex',
@@ -77,16 +77,16 @@ export async function demoRoutes(app: FastifyInstance, services: Services): Prom
 
   app.post<{ Params: { id: string }; Body: { startsAt?: string } }>('/demo/appointments/:id/move', { schema: hide }, async (request, reply) => {
     const when = DateTime.fromISO(request.body?.startsAt ?? '', { zone: DEMO_PRACTITIONER.timezone });
-    if (!when.isValid) throw new AppError(400, 'VALIDATION_FAILED', 'Date is not valid.');
+    if (!when.isValid) throw new AppError('VALIDATION_FAILED', 'Date is not valid.');
     const a = await changeDemoAppointment(services.database.db, request.params.id, { startsAt: when.toJSDate() }, services.now());
-    if (!a) throw new AppError(404, 'NOT_FOUND', 'No such demo appointment.');
+    if (!a) throw new AppError('NOT_FOUND', 'No such demo appointment.');
     await announce(request, 'appointment.updated', a.id);
     return back(reply);
   });
 
   app.post<{ Params: { id: string } }>('/demo/appointments/:id/cancel', { schema: hide }, async (request, reply) => {
     const a = await changeDemoAppointment(services.database.db, request.params.id, { status: 'cancelled' }, services.now());
-    if (!a) throw new AppError(404, 'NOT_FOUND', 'No such demo appointment.');
+    if (!a) throw new AppError('NOT_FOUND', 'No such demo appointment.');
     await announce(request, 'appointment.cancelled', a.id);
     return back(reply);
   });
@@ -95,7 +95,7 @@ export async function demoRoutes(app: FastifyInstance, services: Services): Prom
   app.get<{ Params: { id: string } }>('/demo/api/appointments/:id', { schema: hide }, async (request) => {
     requireDemoToken(services, request);
     const a = await getDemoAppointment(services.database.db, request.params.id);
-    if (!a) throw new AppError(404, 'NOT_FOUND', 'No such appointment.');
+    if (!a) throw new AppError('NOT_FOUND', 'No such appointment.');
     return a;
   });
 
@@ -114,7 +114,7 @@ export async function demoRoutes(app: FastifyInstance, services: Services): Prom
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/demo/api/appointments/:id/teleconsultation', { schema: hide }, async (request, reply) => {
     requireDemoToken(services, request);
-    if (!(await storeDemoWriteBack(services.database.db, request.params.id, request.body))) throw new AppError(404, 'NOT_FOUND', 'No such appointment.');
+    if (!(await storeDemoWriteBack(services.database.db, request.params.id, request.body))) throw new AppError('NOT_FOUND', 'No such appointment.');
     return reply.status(204).send();
   });
 }

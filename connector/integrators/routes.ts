@@ -5,7 +5,8 @@
 import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { practitionerAccounts, teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
-import { AppError, errorBodySchema } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
+import { errorBodySchema } from '../http/errors.ts';
 import type { Services } from '../services.ts';
 import { clinicForApiKey } from './api-keys.ts';
 
@@ -44,9 +45,9 @@ interface ListQuery { status?: string; from?: string; to?: string; after?: strin
 async function authenticate(services: Services, request: FastifyRequest): Promise<string> {
   const auth = request.headers.authorization;
   const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (request.headers['x-api-key'] as string | undefined);
-  if (!key) throw new AppError(401, 'API_KEY_MISSING', 'Send your API key as "Authorization: Bearer <key>".');
+  if (!key) throw new AppError('API_KEY_MISSING', 'Send your API key as "Authorization: Bearer <key>".');
   const clinicId = await clinicForApiKey(services.database.db, key);
-  if (!clinicId) throw new AppError(401, 'API_KEY_INVALID', 'Unknown or revoked API key.');
+  if (!clinicId) throw new AppError('API_KEY_INVALID', 'Unknown or revoked API key.');
   return clinicId;
 }
 
@@ -164,7 +165,7 @@ export async function integratorRoutes(app: FastifyInstance, services: Services)
     const clinicId = await authenticate(services, request);
     const [t] = await services.database.db.select({ id: teleconsultations.id }).from(teleconsultations)
       .where(and(eq(teleconsultations.id, request.params.id), eq(teleconsultations.clinicId, clinicId)));
-    if (!t) throw new AppError(404, 'TELECONSULTATION_NOT_FOUND', 'No such teleconsultation for this clinic.');
+    if (!t) throw new AppError('TELECONSULTATION_NOT_FOUND', 'No such teleconsultation for this clinic.');
     const rows = await services.database.db.select().from(teleconsultationEvents)
       .where(eq(teleconsultationEvents.teleconsultationId, t.id)).orderBy(asc(teleconsultationEvents.at), desc(teleconsultationEvents.id));
     return { items: rows.map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data })) };

@@ -7,13 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Value } from 'typebox/value';
 import type { RawData, WebSocket } from 'ws';
+import type { ErrorCode } from '#protocol/errors';
 import type { LinkRole } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsultationId, sessionIdFromCookie } from '../sessions/sessions.ts';
 import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
-import { admit, AdmissionError, connectParticipant, deny, disconnectParticipant, endTeleconsultation, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
+import { admit, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
 import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from '#protocol/live';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.ts';
 
@@ -74,7 +76,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   const close = (code: number, reason: string) => {
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
   };
-  const refuse = (code: string, message: string) => send({ type: 'error', code, message });
+  const refuse = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
 
   const connection: LocalConnection = {
     id,
@@ -148,7 +150,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         try {
           r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings) : await deny(services, teleconsultationId, ctx.timings);
         } catch (err) {
-          if (err instanceof AdmissionError) return refuse(err.code, err.message);
+          if (err instanceof AppError && err.code === 'PATIENT_NOT_WAITING') return refuse(err.code, err.message);
           throw err;
         }
         // Recorded above (committed); only now is the patient told.
@@ -161,7 +163,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       }
       case 'end': {
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner ends the teleconsultation.');
-        if (await endTeleconsultation(services, teleconsultationId)) {
+        if (await services.lifecycle.end(teleconsultationId, 'practitioner')) {
           log.info('teleconsultation ended by the practitioner');
           await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'ended' } });
         }

@@ -6,6 +6,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import type { ChangeListener } from '../teleconsultations/model.ts';
 import { invalidSessions } from '../sessions/sessions.ts';
 import { serveLiveSocket, type LiveContext } from './connection.ts';
 import { LiveHub } from './hub.ts';
@@ -37,16 +38,6 @@ export async function registerLive(app: FastifyInstance, services: Services, opt
     rate: options.rate ?? LIVE_MESSAGE_RATE,
     pending: new Set(),
   };
-
-  // Cancelled (apply.ts revokes the links in its transaction): every instance re-checks its
-  // sockets once that transaction has had time to commit; the heartbeat catches any miss.
-  services.apply.listeners.push(async (_tx, change) => {
-    if (change.kind !== 'cancelled') return;
-    const id = change.teleconsultation.id;
-    for (const delay of [200, 2_000]) {
-      setTimeout(() => { hub.publish(id, { kind: 'recheck' }).catch(() => {}); }, delay).unref();
-    }
-  });
 
   let beating: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
@@ -90,4 +81,18 @@ export async function registerLive(app: FastifyInstance, services: Services, opt
     });
   });
   return hub;
+}
+
+/**
+ * Cancelled (apply.ts revokes the links in its transaction): every instance re-checks its
+ * sockets once that transaction has had time to commit; the heartbeat catches any miss.
+ */
+export function recheckSocketsOnCancel(hub: LiveHub): ChangeListener {
+  return async (_tx, change) => {
+    if (change.kind !== 'cancelled') return;
+    const id = change.teleconsultation.id;
+    for (const delay of [200, 2_000]) {
+      setTimeout(() => { hub.publish(id, { kind: 'recheck' }).catch(() => {}); }, delay).unref();
+    }
+  };
 }

@@ -1,18 +1,17 @@
 /**
  * The waiting room in the database: who is connected (one live connection per participant,
- * refreshed by a heartbeat), where the patient stands (absent → waiting → admitted, or
- * denied), and the teleconsultation's status moves that go with it (scheduled → waiting →
- * in progress), each written with its revision bump, write-back job and event in one
- * transaction. Every instance reads the same rows, so presence survives reloads and
- * instance changes.
+ * refreshed by a heartbeat) and where the patient stands (absent → waiting → admitted, or
+ * denied). The teleconsultation's status moves that go with it (scheduled → waiting → in
+ * progress) are the lifecycle's, in the same transaction. Every instance reads the same
+ * rows, so presence survives reloads and instance changes.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { planWriteBack } from '../agenda/sync.ts';
-import type { Tx } from '../db/client.ts';
-import { participants, teleconsultationEvents, teleconsultations, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
-import type { Services } from '../services.ts';
-import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Presence } from '#protocol/live';
+import type { Tx } from '../db/client.ts';
+import { participants, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import type { Teleconsultation } from '../teleconsultations/model.ts';
 
 export type Participant = typeof participants.$inferSelect;
 
@@ -62,28 +61,6 @@ async function lockParticipant(tx: Tx, teleconsultationId: string, role: LinkRol
   return row!;
 }
 
-async function lockTeleconsultation(tx: Tx, id: string): Promise<Teleconsultation> {
-  const [t] = await tx.select().from(teleconsultations).where(eq(teleconsultations.id, id)).for('update');
-  if (!t) throw new Error('teleconsultation not found');
-  return t;
-}
-
-async function recordEvent(tx: Tx, t: Teleconsultation, type: string, at: Date, data: Record<string, unknown> = {}): Promise<void> {
-  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data, at });
-}
-
-/**
- * Moves the status forward and lets the agenda know: revision bumped and write-back planned
- * in this transaction.
- */
-export async function moveStatus(services: Services, tx: Tx, t: Teleconsultation, status: TeleconsultationStatus, extra: Partial<Pick<Teleconsultation, 'startedAt' | 'endedAt'>> = {}): Promise<Teleconsultation> {
-  const [updated] = await tx.update(teleconsultations).set({
-    status, ...extra, revision: sql`${teleconsultations.revision} + 1`, updatedAt: services.now(),
-  }).where(eq(teleconsultations.id, t.id)).returning();
-  await planWriteBack(services.queue, tx, t.id);
-  return updated!;
-}
-
 export interface ConnectResult {
   presence: Presence;
   /** The patient is (still) admitted: they come back in without knocking. */
@@ -110,7 +87,7 @@ export async function connectParticipant(services: Services, input: { teleconsul
         state = 'absent';
         knockedAt = null;
       } else if (state === 'admitted' && !row.connectionId) {
-        await recordEvent(tx, t, 'patient.rejoined', now);
+        await services.lifecycle.recordEvent(tx, t, 'patient.rejoined', {}, now);
       }
     }
     await tx.update(participants).set({ connectionId: input.connectionId, connectedAt: now, lastSeenAt: now, state, knockedAt, updatedAt: now })
@@ -159,7 +136,7 @@ async function admission(
 ): Promise<AdmissionResult> {
   const now = services.now();
   return services.database.db.transaction(async (tx) => {
-    const t = await lockTeleconsultation(tx, teleconsultationId);
+    const t = await services.lifecycle.lock(tx, teleconsultationId);
     const patient = await lockParticipant(tx, teleconsultationId, 'patient');
     const d = await decide(tx, t, patient, now);
     const changed = d.set !== undefined;
@@ -176,19 +153,11 @@ async function admission(
 export async function knock(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state === 'waiting' || patient.state === 'admitted') return { state: patient.state };
-    await recordEvent(tx, t, 'patient.waiting', now);
+    await services.lifecycle.recordEvent(tx, t, 'patient.waiting', {}, now);
     let status: TeleconsultationStatus | undefined;
-    if (t.status === 'scheduled') status = (await moveStatus(services, tx, t, 'waiting')).status;
+    if (t.status === 'scheduled') status = (await services.lifecycle.moveStatus(tx, t, 'waiting')).status;
     return { state: 'waiting', set: { knockedAt: now, deniedAt: null }, ...(status ? { status } : {}) };
   });
-}
-
-/** Why an admission request was refused. */
-export class AdmissionError extends Error {
-  constructor(readonly code: 'PATIENT_NOT_WAITING', message: string) {
-    super(message);
-    this.name = 'AdmissionError';
-  }
 }
 
 /**
@@ -198,13 +167,13 @@ export class AdmissionError extends Error {
 export async function admit(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state === 'admitted') return { state: 'admitted' };
-    if (patient.state !== 'waiting') throw new AdmissionError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
-    await recordEvent(tx, t, 'patient.admitted', now);
+    if (patient.state !== 'waiting') throw new AppError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
+    await services.lifecycle.recordEvent(tx, t, 'patient.admitted', {}, now);
     let status: TeleconsultationStatus | undefined;
     if (t.status === 'scheduled' || t.status === 'waiting') {
       // Without Jitsi the connector is the only witness of the start; with Jitsi, its events tell.
-      const extra = !services.config.jitsi && !t.startedAt ? { startedAt: now } : {};
-      status = (await moveStatus(services, tx, t, 'in_progress', extra)).status;
+      const set = !services.config.jitsi && !t.startedAt ? { startedAt: now } : {};
+      status = (await services.lifecycle.moveStatus(tx, t, 'in_progress', { set })).status;
     }
     return { state: 'admitted', set: { admittedAt: now }, ...(status ? { status } : {}) };
   });
@@ -214,26 +183,9 @@ export async function admit(services: Services, teleconsultationId: string, timi
 export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state !== 'waiting' && patient.state !== 'admitted') {
-      throw new AdmissionError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
+      throw new AppError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
     }
-    await recordEvent(tx, t, 'patient.denied', now, { from: patient.state });
+    await services.lifecycle.recordEvent(tx, t, 'patient.denied', { from: patient.state }, now);
     return { state: 'denied', set: { deniedAt: now, knockedAt: null } };
-  });
-}
-
-/**
- * The practitioner ends the teleconsultation: its status becomes `ended`, the agenda is told,
- * and the end-of-consultation message (payment and documents links) is planned, all in one
- * transaction. Returns false when it was already over (or cancelled).
- */
-export async function endTeleconsultation(services: Services, teleconsultationId: string): Promise<boolean> {
-  const now = services.now();
-  return services.database.db.transaction(async (tx) => {
-    const t = await lockTeleconsultation(tx, teleconsultationId);
-    if (t.status === 'ended' || t.status === 'cancelled') return false;
-    const ended = await moveStatus(services, tx, t, 'ended', { endedAt: now, ...(t.startedAt ? {} : { startedAt: now }) });
-    await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type: 'teleconsultation.ended', data: { by: 'practitioner' }, at: now });
-    for (const l of services.apply.listeners) await l(tx, { kind: 'ended', teleconsultation: ended, previous: t });
-    return true;
   });
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { messages, outbox, type MessageChannel } from '../db/schema/index.ts';
+import { escapeHtml, htmlPage } from '../http/html-page.ts';
 import type { EmailProvider, SmsProvider } from './providers/types.ts';
 
 export const OUTBOX_PROVIDER = 'outbox';
@@ -84,36 +85,24 @@ export async function outboxEntries(db: Db, limit = PAGE_LIMIT): Promise<OutboxE
   }));
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
 /** The HTML page of the outbox. */
 export function outboxPage(entries: OutboxEntry[], channels: { email: boolean; sms: boolean }): string {
   const onOutbox = [channels.email ? 'emails' : '', channels.sms ? 'SMS' : ''].filter(Boolean).join(' et ');
   const items = entries.map((e) => `
   <article class="${e.channel}">
-    <header><strong>${esc(e.channel === 'sms' ? 'SMS' : 'Email')}</strong> · ${esc(e.kind ?? '?')}${e.fallbackOf ? ' · <em>envoi de secours (SMS refusé)</em>' : ''}
-      · à ${esc(e.recipient)} · <time>${esc(e.createdAt)}</time> · téléconsultation ${esc(e.teleconsultationId ?? '?')}</header>
-    ${e.subject ? `<h2>${esc(e.subject)}</h2>` : ''}
-    <pre>${esc(e.text)}</pre>
-    ${e.links.length ? `<ul>${e.links.map((l) => `<li><a href="${esc(l)}">${esc(l)}</a></li>`).join('')}</ul>` : ''}
-    ${e.html ? `<details><summary>Version HTML</summary><iframe sandbox="" title="email" srcdoc="${esc(e.html)}"></iframe></details>` : ''}
+    <header><strong>${escapeHtml(e.channel === 'sms' ? 'SMS' : 'Email')}</strong> · ${escapeHtml(e.kind ?? '?')}${e.fallbackOf ? ' · <em>envoi de secours (SMS refusé)</em>' : ''}
+      · à ${escapeHtml(e.recipient)} · <time>${escapeHtml(e.createdAt)}</time> · téléconsultation ${escapeHtml(e.teleconsultationId ?? '?')}</header>
+    ${e.subject ? `<h2>${escapeHtml(e.subject)}</h2>` : ''}
+    <pre>${escapeHtml(e.text)}</pre>
+    ${e.links.length ? `<ul>${e.links.map((l) => `<li><a href="${escapeHtml(l)}">${escapeHtml(l)}</a></li>`).join('')}</ul>` : ''}
+    ${e.html ? `<details><summary>Version HTML</summary><iframe sandbox="" title="email" srcdoc="${escapeHtml(e.html)}"></iframe></details>` : ''}
   </article>`).join('\n');
-  return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${esc(OUTBOX_TITLE)}</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1d2430}
-.banner{background:#fff3cd;border:2px solid #c99a00;padding:.75rem 1rem;border-radius:.5rem}
-article{border:1px solid #ccd;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}
-article.sms{border-left:6px solid #2a7}article.email{border-left:6px solid #27c}
-pre{white-space:pre-wrap;background:#f6f7f9;padding:.5rem}iframe{width:100%;height:30rem;border:1px solid #ccd}
-</style></head><body>
-<h1 class="banner">${esc(OUTBOX_TITLE)}</h1>
-<p>Les ${esc(onOutbox)} sont conservés ici car aucun fournisseur n'est configuré pour ce canal. ${entries.length} message(s), les plus récents d'abord. Aussi en JSON : <a href="/dev/outbox.json">/dev/outbox.json</a>.</p>
-${items || '<p>Aucun message pour le moment.</p>'}
-</body></html>`;
+  const css = 'body{color:#1d2430}.banner{border-width:2px}article{border:1px solid #ccd;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}'
+    + 'article.sms{border-left:6px solid #2a7}article.email{border-left:6px solid #27c}'
+    + 'pre{white-space:pre-wrap;background:#f6f7f9;padding:.5rem}iframe{width:100%;height:30rem;border:1px solid #ccd}';
+  return htmlPage({ lang: 'fr', title: OUTBOX_TITLE, width: '60rem', css, body: `<h1 class="banner">${escapeHtml(OUTBOX_TITLE)}</h1>
+<p>Les ${escapeHtml(onOutbox)} sont conservés ici car aucun fournisseur n'est configuré pour ce canal. ${entries.length} message(s), les plus récents d'abord. Aussi en JSON : <a href="/dev/outbox.json">/dev/outbox.json</a>.</p>
+${items || '<p>Aucun message pour le moment.</p>'}` });
 }
 
 /** Whether a TCP peer address is this machine. */

@@ -15,7 +15,7 @@ import type { ClinicSettings } from '../../config/schema.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { messages, teleconsultations, type MessageChannel, type MessageExtraVars } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import type { ChangeListener, Teleconsultation } from '../teleconsultations/apply.ts';
+import type { ChangeListener, Teleconsultation } from '../teleconsultations/model.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
 import type { MessageKind } from './templates/types.ts';
 

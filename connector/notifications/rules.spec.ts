@@ -1,5 +1,5 @@
 import { mergeClinicSettings } from '../teleconsultations/clinic-settings.ts';
-import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import type { Teleconsultation } from '../teleconsultations/model.ts';
 import { staleness } from './send.ts';
 import { STATUS_RANK } from './status.ts';
 import type { ClinicSettings } from '../../config/schema.ts';

@@ -14,7 +14,7 @@ import type { ClinicSettings } from '../../config/schema.ts';
 import type { Db, Queryable } from '../db/client.ts';
 import { clinics, messages, teleconsultations, type MessageExtraVars } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import type { Teleconsultation } from '../teleconsultations/model.ts';
 import { mergeClinicSettings } from '../teleconsultations/clinic-settings.ts';
 import { activeLinks, linkUrl } from '../teleconsultations/links.ts';
 import { channelProblem, SCHEDULE_KINDS, type SendJobData } from './plan.ts';

@@ -2,11 +2,11 @@
  * The notifications feature, built once by `app.ts`: the providers of each channel (the
  * real one when configured, the dev outbox otherwise, never both), the change listener
  * that writes the message plan, the sending job, and the hooks other features use
- * (`planMessage`, `cancelMessages`, the link registry for payment and documents).
+ * (`planMessage`, `cancelMessages`); the payment and documents links come from those features.
  */
 import type { Tx } from '../db/client.ts';
 import type { Services } from '../services.ts';
-import type { ChangeListener } from '../teleconsultations/apply.ts';
+import type { ChangeListener } from '../teleconsultations/model.ts';
 import { outboxEmailProvider, outboxSmsProvider } from './outbox.ts';
 import { cancelMessages, messagePlanListener, planMessage, SEND_QUEUE, type PlanDeps, type PlanMessageInput, type PlannedMessage, type SendJobData } from './plan.ts';
 import { createSendgridProvider } from './providers/sendgrid.ts';
@@ -31,7 +31,7 @@ export interface Notifications {
   providers: ChannelProviders;
   /** Which channels go to the dev outbox (no provider configured). */
   readonly outbox: { email: boolean; sms: boolean };
-  /** Filled by the billing and files features: payment and documents links of the `ended` message. */
+  /** The payment and documents links of the `ended` message, given by those features (tests may wrap them). */
   links: MessageLinkRegistry;
   /** Writes the message plan in the transaction of each teleconsultation change. */
   readonly listener: ChangeListener;
@@ -43,15 +43,14 @@ export interface Notifications {
   registerJobs(options?: SendWorkerOptions): Promise<void>;
 }
 
-/** Builds the notifications feature from the service's parts. */
-export function createNotifications(services: Services): Notifications {
+/** Builds the notifications feature from the service's parts and the links other features give its messages. */
+export function createNotifications(services: Services, links: MessageLinkRegistry = {}): Notifications {
   const { config, log, database, queue, now } = services;
   const providers: ChannelProviders = {
     email: config.sendgrid ? createSendgridProvider(config.sendgrid, config.mailFrom) : outboxEmailProvider(database.db, log),
     sms: config.twilio ? createTwilioProvider(config.twilio) : outboxSmsProvider(database.db, log),
   };
   const outbox = { email: !config.sendgrid, sms: !config.twilio };
-  const links: MessageLinkRegistry = {};
   const planDeps: PlanDeps = { queue, clinicDefaults: config.clinicDefaults, now };
   const notifications: Notifications = {
     providers,

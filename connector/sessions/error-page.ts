@@ -3,11 +3,12 @@
  * with the code for support. Other clients get the usual JSON error body.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorBody } from '../http/errors.ts';
+import type { ErrorBody, ErrorCode } from '#protocol/errors';
+import { escapeHtml, htmlPage } from '../http/html-page.ts';
 
 interface PageText { title: string; body: string }
 
-const TEXTS: Record<string, { fr: PageText; en: PageText }> = {
+const TEXTS: Partial<Record<ErrorCode, { fr: PageText; en: PageText }>> = {
   LINK_INVALID: {
     fr: { title: 'Lien invalide', body: "Ce lien de téléconsultation n'est pas reconnu. Vérifiez qu'il est complet, ou contactez le cabinet." },
     en: { title: 'Invalid link', body: 'This teleconsultation link is not recognised. Check that it is complete, or contact the practice.' },
@@ -31,22 +32,14 @@ const FALLBACK = {
   en: { title: 'Link unavailable', body: 'This link cannot be opened right now.' },
 };
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** The HTML page for an error code. */
-export function errorPage(code: string): string {
+export function errorPage(code: ErrorCode): string {
   const t = TEXTS[code] ?? FALLBACK;
-  return `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(t.fr.title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2933;line-height:1.5}h1{font-size:1.4rem}.en{color:#52606d;border-top:1px solid #e4e7eb;margin-top:2rem;padding-top:1rem}code{color:#52606d}</style>
-</head><body>
-<main><h1>${escapeHtml(t.fr.title)}</h1><p>${escapeHtml(t.fr.body)}</p>
+  const css = 'body{color:#1f2933;margin-top:2rem}h1{font-size:1.4rem}.en{color:#52606d;border-top:1px solid #e4e7eb;margin-top:2rem;padding-top:1rem}code{color:#52606d}';
+  return htmlPage({ lang: 'fr', title: t.fr.title, css, body: `<main><h1>${escapeHtml(t.fr.title)}</h1><p>${escapeHtml(t.fr.body)}</p>
 <section class="en" lang="en"><h2>${escapeHtml(t.en.title)}</h2><p>${escapeHtml(t.en.body)}</p></section>
-<p><small>Code : <code>${escapeHtml(code)}</code></small></p></main>
-</body></html>`;
+<p><small>Code : <code>${escapeHtml(code)}</code></small></p></main>` });
 }
 
 /** Whether the client asked for a page rather than JSON. */
@@ -55,7 +48,7 @@ export function wantsHtml(request: FastifyRequest): boolean {
 }
 
 /** Answers an error as a page for browsers and as `{error:{code,message}}` otherwise. */
-export function sendLinkError(request: FastifyRequest, reply: FastifyReply, status: number, code: string): FastifyReply {
+export function sendLinkError(request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode): FastifyReply {
   void reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer');
   request.log.info({ code, status }, 'link refused');
   if (wantsHtml(request)) return reply.status(status).type('text/html; charset=utf-8').send(errorPage(code));

@@ -5,6 +5,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import type { ChangeListener } from '../teleconsultations/model.ts';
 import { sessionRoutes } from './routes.ts';
 import { revokeSessions, sessionCookieSecret } from './sessions.ts';
 import { uiRoutes } from './ui-static.ts';
@@ -12,10 +13,13 @@ import { uiRoutes } from './ui-static.ts';
 /** Call on the root instance (the cookie parser must be visible to every route). */
 export async function registerSessions(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(cookie, { secret: sessionCookieSecret(services.config.linkSecret), hook: 'onRequest' });
-  // A cancelled teleconsultation's links are revoked (apply.ts): its sessions go with them.
-  services.apply.listeners.push(async (tx, change) => {
-    if (change.kind === 'cancelled') await revokeSessions(tx, change.teleconsultation.id, services.now());
-  });
   await app.register(async (scope) => sessionRoutes(scope, services));
   await app.register(async (scope) => uiRoutes(scope, services));
+}
+
+/** A cancelled teleconsultation's links are revoked (apply.ts): its sessions go with them. */
+export function revokeSessionsOnCancel(now: () => Date): ChangeListener {
+  return async (tx, change) => {
+    if (change.kind === 'cancelled') await revokeSessions(tx, change.teleconsultation.id, now());
+  };
 }

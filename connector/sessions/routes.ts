@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { JitsiTokenError, mintJitsiToken, TOKEN_OPENS_BEFORE_START_MINUTES } from '../../meet/tokens.ts';
 import { accessLinks, teleconsultations } from '../db/schema/index.ts';
-import { AppError, errorBodySchema } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
+import { errorBodySchema } from '../http/errors.ts';
 import type { JitsiTokenResponse, SessionSummary } from '#protocol/live';
 import type { Services } from '../services.ts';
 import { verifyLinkToken } from '../teleconsultations/links.ts';
@@ -95,12 +96,12 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
     void reply.header('Cache-Control', 'no-store');
     const session = await requireSession(request, request.params.teleconsultationId, request.params.role);
     const jitsi = config.jitsi;
-    if (!jitsi) throw new AppError(404, 'JITSI_NOT_CONFIGURED', 'This service makes calls peer to peer: there is no Jitsi token.');
+    if (!jitsi) throw new AppError('JITSI_NOT_CONFIGURED', 'This service makes calls peer to peer: there is no Jitsi token.');
     const t = session.teleconsultation;
     const now = services.now();
     const opens = t.startsAt.getTime() - TOKEN_OPENS_BEFORE_START_MINUTES * 60_000;
     if (now.getTime() < opens) {
-      throw new AppError(403, 'JITSI_TOKEN_NOT_YET_VALID', `The call opens ${TOKEN_OPENS_BEFORE_START_MINUTES} minutes before the appointment.`, { opensAt: new Date(opens).toISOString() });
+      throw new AppError('JITSI_TOKEN_NOT_YET_VALID', `The call opens ${TOKEN_OPENS_BEFORE_START_MINUTES} minutes before the appointment.`, { opensAt: new Date(opens).toISOString() });
     }
     const user = session.role === 'practitioner'
       ? { id: t.practitioner.id, name: t.practitioner.name, email: t.practitioner.email }
@@ -115,7 +116,7 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
       return { token, domain: jitsi.domain, room: t.roomName };
     } catch (err) {
       if (err instanceof JitsiTokenError && err.code === 'JITSI_TOKEN_WINDOW_CLOSED') {
-        throw new AppError(403, 'JITSI_TOKEN_WINDOW_CLOSED', 'The appointment is over: the call can no longer be joined.', undefined, { cause: err });
+        throw new AppError('JITSI_TOKEN_WINDOW_CLOSED', 'The appointment is over: the call can no longer be joined.', undefined, { cause: err });
       }
       throw err;
     }

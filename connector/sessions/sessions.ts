@@ -9,9 +9,9 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/client.ts';
 import { accessLinks, sessions, teleconsultations, type LinkRole } from '../db/schema/index.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import type { Teleconsultation } from '../teleconsultations/model.ts';
 
 export const ROLES: readonly LinkRole[] = ['practitioner', 'patient'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -117,8 +117,8 @@ export async function checkRequestSession(request: FastifyRequest, teleconsultat
 export async function requireSession(request: FastifyRequest, teleconsultationId: string, role: string): Promise<LiveSession> {
   const check = await checkRequestSession(request, teleconsultationId, role);
   if (check.ok) return check.session;
-  if (check.reason === 'cancelled') throw new AppError(410, 'TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
-  throw new AppError(401, 'SESSION_REQUIRED', 'Open your teleconsultation link again to continue.');
+  if (check.reason === 'cancelled') throw new AppError('TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
+  throw new AppError('SESSION_REQUIRED', 'Open your teleconsultation link again to continue.');
 }
 
 /** Sets the session cookie on a reply. */

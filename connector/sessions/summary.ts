@@ -5,7 +5,7 @@
 import type { Config } from '../../config/schema.ts';
 import type { MediaSettings, SessionSummary, TeleconsultationSummary } from '#protocol/live';
 import type { LinkRole } from '../db/schema/index.ts';
-import type { Teleconsultation } from '../teleconsultations/apply.ts';
+import type { Teleconsultation } from '../teleconsultations/model.ts';
 
 /** The patient's display name: first name and the initial of the last name. */
 export function patientDisplayName(t: Pick<Teleconsultation, 'patient'>): string {

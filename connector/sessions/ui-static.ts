@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { ErrorBody } from '../http/errors.ts';
+import type { ErrorBody } from '#protocol/errors';
 import type { Services } from '../services.ts';
 
 /** Where `ng build` puts the browser bundle. */

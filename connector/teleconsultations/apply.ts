@@ -10,26 +10,17 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Appointment, AppointmentRef } from '../agenda/appointment.ts';
 import type { Tx } from '../db/client.ts';
-import { appointments, clinics, teleconsultationEvents, teleconsultations, type TeleconsultationStatus } from '../db/schema/index.ts';
+import { appointments, clinics, teleconsultations, type TeleconsultationStatus } from '../db/schema/index.ts';
 import { newRoomName } from '../../meet/rooms.ts';
 import { checkEmail, checkMobile } from './contacts.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import { createLink, extendLinks, linkExpiry, revokeLinks } from './links.ts';
+import type { Teleconsultation } from './model.ts';
 
-export type Teleconsultation = typeof teleconsultations.$inferSelect;
-
-/** What happened to a teleconsultation, for listeners that plan follow-up work. */
-export type TeleconsultationChange =
-  | { kind: 'created'; teleconsultation: Teleconsultation }
-  | { kind: 'updated'; teleconsultation: Teleconsultation; previous: Teleconsultation; moved: boolean }
-  | { kind: 'cancelled'; teleconsultation: Teleconsultation; previous: Teleconsultation; reason: string }
-  | { kind: 'ended'; teleconsultation: Teleconsultation; previous: Teleconsultation };
-
-/** Called inside the transaction of the change; throwing rolls the change back. */
-export type ChangeListener = (tx: Tx, change: TeleconsultationChange) => Promise<void>;
-
+/** What applying an appointment needs. */
 export interface ApplyContext {
+  lifecycle: Lifecycle;
   linkGraceHours: number;
-  listeners: readonly ChangeListener[];
   now: () => Date;
 }
 
@@ -40,14 +31,6 @@ function targetStatus(a: Appointment): TeleconsultationStatus | 'ended' | 'cance
   if (a.status === 'cancelled') return 'cancelled';
   if (a.status === 'done' || a.status === 'noshow') return 'ended';
   return 'scheduled';
-}
-
-async function recordEvent(tx: Tx, t: Teleconsultation, type: string, data: Record<string, unknown> = {}): Promise<void> {
-  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data });
-}
-
-async function notify(tx: Tx, ctx: ApplyContext, change: TeleconsultationChange): Promise<void> {
-  for (const l of ctx.listeners) await l(tx, change);
 }
 
 /** The patient-facing fields of a teleconsultation, from the appointment. */
@@ -119,7 +102,7 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
         clinicId: a.clinicId, appointmentId: a.id, ...fieldsFrom(a), status: 'cancelled', roomName: newRoomName(),
         cancelledAt: now, revision: 0, agendaRevision: 0,
       }).returning();
-      await recordEvent(tx, t!, 'teleconsultation.cancelled', { reason: 'appointment_cancelled', version: a.version });
+      await ctx.lifecycle.recordEvent(tx, t!, 'teleconsultation.cancelled', { reason: 'appointment_cancelled', version: a.version });
       return 'cancelled';
     }
     await tx.insert(clinics).values({ id: a.clinicId }).onConflictDoNothing();
@@ -130,8 +113,8 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
     const expiresAt = linkExpiry(created.startsAt, created.durationMinutes, ctx.linkGraceHours);
     await createLink(tx, { clinicId: created.clinicId, teleconsultationId: created.id, role: 'practitioner', expiresAt });
     await createLink(tx, { clinicId: created.clinicId, teleconsultationId: created.id, role: 'patient', expiresAt });
-    await recordEvent(tx, created, 'teleconsultation.created', { version: a.version });
-    await notify(tx, ctx, { kind: 'created', teleconsultation: created });
+    await ctx.lifecycle.recordEvent(tx, created, 'teleconsultation.created', { version: a.version });
+    await ctx.lifecycle.emit(tx, { kind: 'created', teleconsultation: created });
     return 'created';
   }
 
@@ -142,47 +125,42 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
 
   const fields = fieldsFrom(a);
   const moved = fields.startsAt.getTime() !== existing.startsAt.getTime() || fields.durationMinutes !== existing.durationMinutes;
-  let status: TeleconsultationStatus = existing.status;
-  let revived = false;
-  if (target === 'ended' && existing.status !== 'ended') status = 'ended';
-  if (target === 'scheduled' && existing.status === 'cancelled') { status = 'scheduled'; revived = true; }
-  const [updated] = await tx.update(teleconsultations).set({
-    ...fields,
-    status,
-    ...(revived ? { cancelledAt: null } : {}),
-    ...(status === 'ended' && !existing.endedAt ? { endedAt: now } : {}),
-    revision: sql`${teleconsultations.revision} + 1`,
-    updatedAt: now,
-  }).where(eq(teleconsultations.id, existing.id)).returning();
-  const t = updated!;
-  const expiresAt = linkExpiry(t.startsAt, t.durationMinutes, ctx.linkGraceHours);
-  if (revived) {
-    await createLink(tx, { clinicId: t.clinicId, teleconsultationId: t.id, role: 'practitioner', expiresAt });
-    await createLink(tx, { clinicId: t.clinicId, teleconsultationId: t.id, role: 'patient', expiresAt });
-    await recordEvent(tx, t, 'teleconsultation.created', { version: a.version, revived: true });
-    await notify(tx, ctx, { kind: 'created', teleconsultation: t });
+  const expiresAt = linkExpiry(fields.startsAt, fields.durationMinutes, ctx.linkGraceHours);
+  if (target === 'scheduled' && existing.status === 'cancelled') {
+    // Revived by the agenda: new links, and the journey starts again.
+    await createLink(tx, { clinicId: existing.clinicId, teleconsultationId: existing.id, role: 'practitioner', expiresAt });
+    await createLink(tx, { clinicId: existing.clinicId, teleconsultationId: existing.id, role: 'patient', expiresAt });
+    await ctx.lifecycle.moveStatus(tx, existing, 'scheduled', {
+      set: { ...fields, cancelledAt: null },
+      event: { type: 'teleconsultation.created', data: { version: a.version, revived: true } },
+      asCreated: true,
+    });
     return 'created';
   }
-  if (moved) await extendLinks(tx, t.id, expiresAt);
-  if (status === 'ended' && existing.status !== 'ended') {
-    await recordEvent(tx, t, 'teleconsultation.ended', { version: a.version, by: 'agenda' });
-    await notify(tx, ctx, { kind: 'ended', teleconsultation: t, previous: existing });
+  if (moved) await extendLinks(tx, existing.id, expiresAt);
+  if (target === 'ended' && existing.status !== 'ended') {
+    await ctx.lifecycle.moveStatus(tx, existing, 'ended', {
+      set: { ...fields, ...(existing.endedAt ? {} : { endedAt: now }) },
+      event: { type: 'teleconsultation.ended', data: { version: a.version, by: 'agenda' } },
+    });
     return 'ended';
   }
-  await recordEvent(tx, t, 'teleconsultation.updated', { version: a.version, moved });
-  await notify(tx, ctx, { kind: 'updated', teleconsultation: t, previous: existing, moved });
+  const [updated] = await tx.update(teleconsultations).set({
+    ...fields, revision: sql`${teleconsultations.revision} + 1`, updatedAt: now,
+  }).where(eq(teleconsultations.id, existing.id)).returning();
+  const t = updated!;
+  await ctx.lifecycle.recordEvent(tx, t, 'teleconsultation.updated', { version: a.version, moved });
+  await ctx.lifecycle.emit(tx, { kind: 'updated', teleconsultation: t, previous: existing, moved });
   return 'updated';
 }
 
 async function cancel(tx: Tx, ctx: ApplyContext, existing: Teleconsultation, reason: string, version: number): Promise<ApplyOutcome> {
   const now = ctx.now();
-  const [updated] = await tx.update(teleconsultations).set({
-    status: 'cancelled', cancelledAt: now, appointmentVersion: version,
-    revision: sql`${teleconsultations.revision} + 1`, updatedAt: now,
-  }).where(eq(teleconsultations.id, existing.id)).returning();
-  const t = updated!;
-  await revokeLinks(tx, t.id, now);
-  await recordEvent(tx, t, 'teleconsultation.cancelled', { reason, version });
-  await notify(tx, ctx, { kind: 'cancelled', teleconsultation: t, previous: existing, reason });
+  await revokeLinks(tx, existing.id, now);
+  await ctx.lifecycle.moveStatus(tx, existing, 'cancelled', {
+    set: { cancelledAt: now, appointmentVersion: version },
+    event: { type: 'teleconsultation.cancelled', data: { reason, version } },
+    reason,
+  });
   return 'cancelled';
 }

@@ -6,20 +6,19 @@
  * under LINK_SECRET. Links can be rebuilt for every message from the stored id, yet a
  * database dump alone does not yield a working link.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { accessLinks, type LinkRole } from '../db/schema/index.ts';
+import { signId, verifySignedId } from '../http/signed-id.ts';
 
-const MAC_BYTES = 16;
-
-function mac(secret: string, id: string): Buffer {
-  return createHmac('sha256', secret).update(`access-link:v1:${id}`).digest().subarray(0, MAC_BYTES);
-}
+const PURPOSE = 'access-link:v1';
+/** 128 random bits, base64url. */
+const LINK_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** The token that goes into the URL for a link id. */
 export function linkToken(secret: string, id: string): string {
-  return `${id}.${mac(secret, id).toString('base64url')}`;
+  return signId(secret, PURPOSE, id);
 }
 
 /** The full URL of a link. */
@@ -29,12 +28,7 @@ export function linkUrl(publicUrl: string, secret: string, id: string): string {
 
 /** The link id inside a token, or null when the token was not made with our secret. */
 export function verifyLinkToken(secret: string, token: string): string | null {
-  const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  if (!m) return null;
-  const [, id, given] = m as unknown as [string, string, string];
-  const expected = mac(secret, id);
-  const actual = Buffer.from(given, 'base64url');
-  return actual.length === expected.length && timingSafeEqual(actual, expected) ? id : null;
+  return verifySignedId(secret, PURPOSE, token, LINK_ID);
 }
 
 /** Creates a link for one person of one teleconsultation. */

@@ -10,9 +10,9 @@ import type { Static } from 'typebox';
 import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
 import { AGENDA_EVENT_QUEUE, type AgendaEventJob } from '../agenda/sync.ts';
 import { createBatcher } from '../jobs/batcher.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { checkShape, parseJson, rawBody } from './raw-body.ts';
+import { assertShape, parseJson, rawBody } from './intake.ts';
 
 /** Verifies a Standard Webhooks signature; refuses with a code for each failure. */
 export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Record<string, string | string[] | undefined>): string {
@@ -23,15 +23,15 @@ export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Reco
   const id = h('webhook-id');
   const timestamp = h('webhook-timestamp');
   const signature = h('webhook-signature');
-  if (!id || !timestamp || !signature) throw new AppError(400, 'WEBHOOK_HEADERS_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
-  if (id.length > 200) throw new AppError(400, 'WEBHOOK_HEADERS_INVALID', 'webhook-id is too long.');
+  if (!id || !timestamp || !signature) throw new AppError('WEBHOOK_HEADERS_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
+  if (id.length > 200) throw new AppError('WEBHOOK_HEADERS_INVALID', 'webhook-id is too long.');
   try {
     new Webhook(secret).verify(raw, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
   } catch (cause) {
     if (cause instanceof WebhookVerificationError && /timestamp/i.test(cause.message)) {
-      throw new AppError(400, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'webhook-timestamp is missing, malformed or more than 5 minutes away from now.', undefined, { cause });
+      throw new AppError('WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'webhook-timestamp is missing, malformed or more than 5 minutes away from now.', undefined, { cause });
     }
-    throw new AppError(401, 'WEBHOOK_SIGNATURE_INVALID', 'No valid signature for this body.', undefined, { cause });
+    throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'No valid signature for this body.', undefined, { cause });
   }
   return id;
 }
@@ -66,8 +66,8 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
     const raw = rawBody(request.body);
     const deliveryId = verifyStandardWebhook(secret, raw, request.headers);
     const body = parseJson(raw);
-    checkShape(AgendaWebhookEnvelopeSchema, body);
-    const envelope = body as Static<typeof AgendaWebhookEnvelopeSchema>;
+    assertShape(AgendaWebhookEnvelopeSchema, body);
+    const envelope = body;
     if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(envelope.type)) {
       request.log.info({ deliveryId, eventType: envelope.type }, 'unknown agenda event type ignored');
       return reply.status(202).send({ status: 'ignored' });
@@ -76,13 +76,15 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
     let input: { appointment: Appointment } | { deleted: AppointmentRef };
     let ref: AppointmentRef;
     if (type === 'appointment.deleted') {
-      checkShape(AppointmentRefSchema, envelope.data.appointment, '/data/appointment');
-      ref = envelope.data.appointment as AppointmentRef;
-      input = { deleted: ref };
+      const deleted: unknown = envelope.data.appointment;
+      assertShape(AppointmentRefSchema, deleted, '/data/appointment');
+      ref = deleted;
+      input = { deleted };
     } else {
-      checkShape(AppointmentSchema, envelope.data.appointment, '/data/appointment');
-      ref = envelope.data.appointment as Appointment;
-      input = { appointment: ref as Appointment };
+      const appointment: unknown = envelope.data.appointment;
+      assertShape(AppointmentSchema, appointment, '/data/appointment');
+      ref = appointment;
+      input = { appointment };
     }
 
     await record({ deliveryId, type, ...input });

@@ -1,14 +1,16 @@
 /**
- * Webhook intake plumbing: inside the webhooks plugin only, every body arrives as the raw
- * bytes the sender signed (any content type), capped at 1 MiB.
+ * What every webhook intake shares: inside the webhooks plugin only, every body arrives as
+ * the raw bytes the sender signed (any content type), capped at 1 MiB; after its signature
+ * check, an intake parses the JSON and asserts its shape, so the handler goes on with a typed
+ * value and no cast.
  */
 import type { FastifyInstance } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { AppError } from '../errors.ts';
 
 /** Compiled once per schema: webhook intake is a hot path. */
 const compiled = new WeakMap<TSchema, Validator>();
-import { AppError } from '../http/errors.ts';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
@@ -28,15 +30,15 @@ export function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (cause) {
-    throw new AppError(400, 'INVALID_JSON', 'The body is not valid JSON.', undefined, { cause });
+    throw new AppError('INVALID_JSON', 'The body is not valid JSON.', undefined, { cause });
   }
 }
 
 /**
- * Checks a value against a schema; refuses with VALIDATION_FAILED listing each problem by
- * path (never the value, which may be patient data).
+ * Asserts that a value has a schema's shape; refuses with VALIDATION_FAILED listing each
+ * problem by path (never the value, which may be patient data).
  */
-export function checkShape<T extends TSchema>(schema: T, value: unknown, prefix = ''): void {
+export function assertShape<T extends TSchema>(schema: T, value: unknown, prefix = ''): asserts value is Static<T> {
   let validator = compiled.get(schema);
   if (!validator) {
     validator = Compile(schema);
@@ -44,5 +46,5 @@ export function checkShape<T extends TSchema>(schema: T, value: unknown, prefix 
   }
   if (validator.Check(value)) return;
   const problems = validator.Errors(value).slice(0, 20).map((e) => ({ path: `${prefix}${e.instancePath || '/'}`, problem: e.message }));
-  throw new AppError(400, 'VALIDATION_FAILED', 'The body does not match the expected shape.', problems);
+  throw new AppError('VALIDATION_FAILED', 'The body does not match the expected shape.', problems);
 }

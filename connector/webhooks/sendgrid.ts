@@ -6,11 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { SendgridConfig } from '../../config/schema.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { recordDelivery, type DeliveryReport } from '../notifications/status.ts';
 import { parseSendgridEvents, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendgridEvents, type SendgridEvent } from '../notifications/providers/sendgrid.ts';
 import type { Services } from '../services.ts';
-import { parseJson, rawBody } from './raw-body.ts';
+import { parseJson, rawBody } from './intake.ts';
 
 export const SENDGRID_EVENTS_PATH = '/webhooks/sendgrid/events';
 /** Oldest (and furthest ahead) signed timestamp accepted, against replays. */
@@ -52,21 +52,21 @@ export async function sendgridWebhookRoutes(app: FastifyInstance, services: Serv
     const raw = rawBody(request.body);
     const signature = header(request.headers, SENDGRID_SIGNATURE_HEADER);
     const timestamp = header(request.headers, SENDGRID_TIMESTAMP_HEADER);
-    if (!publicKey) throw new AppError(403, 'WEBHOOK_NOT_CONFIGURED', 'No SendGrid verification key is configured.');
-    if (!signature || !timestamp) throw new AppError(400, 'WEBHOOK_HEADERS_MISSING', `${SENDGRID_SIGNATURE_HEADER} and ${SENDGRID_TIMESTAMP_HEADER} are required.`);
+    if (!publicKey) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'No SendGrid verification key is configured.');
+    if (!signature || !timestamp) throw new AppError('WEBHOOK_HEADERS_MISSING', `${SENDGRID_SIGNATURE_HEADER} and ${SENDGRID_TIMESTAMP_HEADER} are required.`);
     if (!verifySendgridEvents(publicKey, raw, signature, timestamp)) {
-      throw new AppError(401, 'WEBHOOK_SIGNATURE_INVALID', 'No valid signature for this body.');
+      throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'No valid signature for this body.');
     }
     const ts = Number(timestamp);
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(services.now().getTime() / 1000 - ts) > TOLERANCE_SECONDS) {
-      throw new AppError(400, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'The signed timestamp is malformed or more than 5 minutes away from now.');
+      throw new AppError('WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'The signed timestamp is malformed or more than 5 minutes away from now.');
     }
     let events: SendgridEvent[];
     try {
       events = parseSendgridEvents(parseJson(raw));
     } catch (cause) {
       if (cause instanceof AppError) throw cause;
-      throw new AppError(400, 'VALIDATION_FAILED', 'The body is not an array of events.', undefined, { cause });
+      throw new AppError('VALIDATION_FAILED', 'The body is not an array of events.', undefined, { cause });
     }
     const counts = await services.database.db.transaction(async (tx) => {
       const c = { updated: 0, unchanged: 0, ignored: 0 };

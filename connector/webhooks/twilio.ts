@@ -7,11 +7,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TwilioConfig } from '../../config/schema.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { fallbackToEmail, recordDelivery, type DeliveryReport } from '../notifications/status.ts';
 import { parseTwilioStatus, TWILIO_SIGNATURE_HEADER, verifyTwilioSignature, type TwilioMessageStatus } from '../notifications/providers/twilio.ts';
 import type { Services } from '../services.ts';
-import { rawBody } from './raw-body.ts';
+import { rawBody } from './intake.ts';
 
 export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
 
@@ -54,13 +54,13 @@ export async function twilioWebhookRoutes(app: FastifyInstance, services: Servic
     const signature = request.headers[TWILIO_SIGNATURE_HEADER.toLowerCase()];
     const sig = Array.isArray(signature) ? signature[0] : signature;
     if (!sig || !verifyTwilioSignature(twilio.authToken, `${config.publicUrl}${TWILIO_STATUS_PATH}${query}`, params, sig)) {
-      throw new AppError(401, 'WEBHOOK_SIGNATURE_INVALID', 'No valid X-Twilio-Signature for this request.');
+      throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'No valid X-Twilio-Signature for this request.');
     }
     let status;
     try {
       status = parseTwilioStatus(params);
     } catch (cause) {
-      throw new AppError(400, 'VALIDATION_FAILED', 'MessageSid and MessageStatus are required.', undefined, { cause });
+      throw new AppError('VALIDATION_FAILED', 'MessageSid and MessageStatus are required.', undefined, { cause });
     }
     const ours = ourStatus(status.status);
     const messageId = new URLSearchParams(query).get('m') ?? undefined;

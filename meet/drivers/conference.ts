@@ -7,7 +7,7 @@
  * The lifecycle: `join()` takes the camera and microphone and enters the media side of the
  * call; the patient then `knock()`s and is in the call on `approved`; the practitioner sees
  * `knocking` and calls `approve()` or `deny()`. The connector's waiting room stays the
- * authority on who may enter (see connector/live/protocol.ts); the driver's lobby is the
+ * authority on who may enter (see protocol/live.ts); the driver's lobby is the
  * media side of it.
  */
 

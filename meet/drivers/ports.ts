@@ -1,7 +1,7 @@
 /**
  * The two ports the p2p driver plugs into: signalling (SDP and ICE candidates to the other
  * browser) and the lobby (the connector's waiting room). `livePorts()` maps both onto the
- * connector's live socket (connector/live/protocol.ts); tests can plug anything else.
+ * connector's live socket (protocol/live.ts); tests can plug anything else.
  */
 import type { ClientMessage, PatientPresence, ServerMessage } from '#protocol/live';
 

@@ -4,7 +4,7 @@
  * escaped here, once.
  */
 import type { LanguageFrame, MessageCopy } from './content.ts';
-import { escapeHtml } from './format.ts';
+import { escapeHtml } from '../../http/html-page.ts';
 
 /** Who signs the email. */
 export interface EmailSignature {

@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Amount, Language } from './types.ts';
+import { formatAmount as formatMinorUnits } from '#protocol/money';
 
 /** 'fr…' → fr, 'en…' → en, anything else (or nothing) → fr. */
 export function pickLanguage(locale: string | undefined | null): Language {
@@ -49,14 +50,7 @@ export function formatMoment(at: Date, zone: string, lang: Language): FormattedM
 
 /** "35,00 €" / "€35.00", from minor units; the currency's own number of decimals (0 for JPY). */
 export function formatAmount(amount: Amount, lang: Language): string {
-  const format = new Intl.NumberFormat(INTL_LOCALE[lang], { style: 'currency', currency: amount.currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount.value / 10 ** digits);
-}
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return formatMinorUnits(amount.value, amount.currency, INTL_LOCALE[lang]);
 }
 
 /** One line of plain text: line breaks and control characters become a space, runs of spaces one space; no-break spaces stay. */

@@ -1,0 +1,23 @@
+/**
+ * The teleconsultation as the rest of the connector sees it, and the changes that its
+ * lifecycle (lifecycle.ts) tells its subscribers about.
+ */
+import type { Tx } from '../db/client.ts';
+import type { teleconsultations, TeleconsultationStatus } from '../db/schema/index.ts';
+
+export type { TeleconsultationStatus };
+
+/** One teleconsultation row. */
+export type Teleconsultation = typeof teleconsultations.$inferSelect;
+
+/** What happened to a teleconsultation, for subscribers that plan follow-up work. */
+export type TeleconsultationChange =
+  | { kind: 'created'; teleconsultation: Teleconsultation }
+  | { kind: 'updated'; teleconsultation: Teleconsultation; previous: Teleconsultation; moved: boolean }
+  /** A move within the call (scheduled → waiting → in progress). */
+  | { kind: 'status'; teleconsultation: Teleconsultation; previous: Teleconsultation }
+  | { kind: 'cancelled'; teleconsultation: Teleconsultation; previous: Teleconsultation; reason: string }
+  | { kind: 'ended'; teleconsultation: Teleconsultation; previous: Teleconsultation };
+
+/** Called inside the transaction of the change; throwing rolls the change back. */
+export type ChangeListener = (tx: Tx, change: TeleconsultationChange) => Promise<void>;
