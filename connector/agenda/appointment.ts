@@ -60,6 +60,10 @@ export const AGENDA_EVENT_TYPES = ['appointment.created', 'appointment.updated',
 export type AgendaEventType = (typeof AGENDA_EVENT_TYPES)[number];
 
 /** The envelope every agenda webhook shares; `data.appointment` is checked per type. */
+/** What every event has, whatever its type: its type (an unknown one is acknowledged and ignored). */
+export const AgendaWebhookTypeSchema = Type.Object({ type: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The envelope of the events we apply. */
 export const AgendaWebhookEnvelopeSchema = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 100 }),
   occurredAt: IsoDateTime,

@@ -76,7 +76,7 @@ export async function paymentPages(app: FastifyInstance, services: Services, bil
     const outcome = request.params.outcome;
     if (outcome !== 'paid' && outcome !== 'failed') throw new AppError('NOT_FOUND', 'No such outcome.');
     if (!p.checkoutId) throw new AppError('PAYMENT_NOT_READY', 'The payment page is not ready yet.');
-    await billing.applyPaymentEvent({ eventId: `sandbox_${randomUUID()}`, kind: outcome, providerId: p.checkoutId, paymentRequestId: p.id, at: services.now(), amountCents: p.amountCents }, 'sandbox');
+    await billing.applyPaymentEvent({ eventId: `sandbox_${randomUUID()}`, kind: outcome, providerId: p.checkoutId, paymentRequestId: p.id, at: services.now(), amountCents: p.amountCents, currency: p.currency }, 'sandbox');
     return reply.redirect(`/pay/sandbox/${request.params.token}`, 303);
   });
 }

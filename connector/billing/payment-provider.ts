@@ -78,6 +78,10 @@ export interface PaymentEvent {
   at: Date;
   /** Amount paid (for `paid`) or refunded (for `refunded`), in minor units. */
   amountCents?: number;
+  /** ISO 4217 currency of that amount, upper case. */
+  currency?: string;
+  /** The provider account it happened on (a practitioner's Stripe connected account), null for the platform's own. */
+  account?: string | null;
 }
 
 export type PaymentProviderErrorCode =

@@ -193,7 +193,24 @@ export async function markCheckoutRefused(tx: Tx, request: PaymentRequest, err: 
  * only moves up (requested → expired → failed → paid → refunded), whatever arrives when.
  * Returns the updated request, or null when nothing changed.
  */
-export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date): Promise<PaymentRequest | null> {
+/**
+ * What of a provider's paid or refunded event does not match its request: the amount, the
+ * currency or the account it happened on. Such an event is recorded, never applied.
+ */
+export function eventMismatch(p: PaymentRequest, event: PaymentEvent): ('amount' | 'currency' | 'account')[] | null {
+  if (event.kind !== 'paid' && event.kind !== 'refunded') return null;
+  const out: ('amount' | 'currency' | 'account')[] = [];
+  if (event.amountCents !== p.amountCents) out.push('amount');
+  if (event.currency !== undefined && event.currency !== p.currency) out.push('currency');
+  if (p.provider === 'stripe' && (event.account ?? null) !== (p.connectedAccount ?? null)) out.push('account');
+  return out.length > 0 ? out : null;
+}
+
+/**
+ * Applies a provider's status change to its request: the request, or null when nothing
+ * changed (unknown, or not a move up), or the mismatch when the event does not match it.
+ */
+export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date): Promise<PaymentRequest | { mismatch: string[]; request: PaymentRequest } | null> {
   const conditions = [eq(paymentRequests.checkoutId, event.providerId), eq(paymentRequests.paymentIntentId, event.providerId)];
   if (event.paymentRequestId && /^[0-9a-f-]{36}$/.test(event.paymentRequestId)) conditions.unshift(eq(paymentRequests.id, event.paymentRequestId));
   const [p] = await tx.select().from(paymentRequests).where(or(...conditions)).for('update').limit(1);
@@ -209,6 +226,14 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
     next = 'expired';
   }
   if (RANK[next] <= RANK[p.status]) return null;
+  const mismatch = eventMismatch(p, event);
+  if (mismatch) {
+    await tx.insert(teleconsultationEvents).values({
+      clinicId: p.clinicId, teleconsultationId: p.teleconsultationId, type: 'payment.mismatch',
+      data: { paymentRequestId: p.id, kind: event.kind, eventId: event.eventId, mismatch },
+    });
+    return { mismatch, request: p };
+  }
   const [updated] = await tx.update(paymentRequests).set({
     status: next,
     statusAt: event.at,

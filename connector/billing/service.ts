@@ -160,8 +160,10 @@ export function createBilling(services: Services, notifications: Notifications):
         const fresh = await tx.insert(webhookReceipts).values({ source, deliveryId: event.eventId, eventType: event.kind })
           .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
         if (fresh.length === 0) return 'duplicate' as const;
-        const updated = await applyPaymentEvent(tx, event, now());
-        if (!updated) return null;
+        const outcome = await applyPaymentEvent(tx, event, now());
+        if (!outcome) return null;
+        if ('mismatch' in outcome) return outcome;
+        const updated = outcome;
         if (updated.status === 'paid' || updated.status === 'refunded') {
           await notifications.cancelMessages(tx, { teleconsultationId: updated.teleconsultationId, kinds: ['payment_reminder'], reason: `payment_${updated.status}` });
         }
@@ -170,6 +172,11 @@ export function createBilling(services: Services, notifications: Notifications):
       });
       if (result === 'duplicate') return 'duplicate';
       if (!result) return 'unchanged';
+      if ('mismatch' in result) {
+        // Someone paid something other than what was asked, or on another account: never "paid".
+        log.error({ paymentRequestId: result.request.id, eventId: event.eventId, kind: event.kind, mismatch: result.mismatch, source }, 'payment event does not match its request: not applied');
+        return 'unchanged';
+      }
       log.info({ paymentRequestId: result.id, status: result.status, source }, 'payment status changed');
       await publish(result);
       return 'applied';

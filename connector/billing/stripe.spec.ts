@@ -294,6 +294,8 @@ describe('Stripe provider against the Stripe fake', () => {
         paymentIntentId: session.payment_intent!,
         at: new Date((nowSeconds - 5) * 1000),
         amountCents: 3000,
+        currency: 'EUR',
+        account: null,
       } satisfies PaymentEvent);
     });
 

@@ -94,6 +94,8 @@ const EventSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   type: Type.String({ minLength: 1 }),
   created: Type.Integer(),
+  /** Set on events of a connected account (https://docs.stripe.com/connect/webhooks). */
+  account: Type.Optional(Type.String()),
   data: Type.Object({ object: Type.Record(Type.String(), Type.Unknown()) }),
 });
 const SessionEventObject = Type.Object({
@@ -102,6 +104,7 @@ const SessionEventObject = Type.Object({
   payment_status: Type.String(),
   metadata: Metadata,
   amount_total: Type.Union([Type.Integer(), Type.Null()]),
+  currency: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   payment_intent: Type.Optional(ExpandableId),
 });
 const ChargeEventObject = Type.Object({
@@ -110,6 +113,7 @@ const ChargeEventObject = Type.Object({
   payment_intent: ExpandableId,
   metadata: Metadata,
   amount_refunded: Type.Integer(),
+  currency: Type.Optional(Type.String()),
   refunded: Type.Boolean(),
 });
 type ExpandableIdValue = Static<typeof ExpandableId>;
@@ -284,12 +288,13 @@ function translate(event: Static<typeof EventSchema>): PaymentEvent | IgnoredStr
     if (event.type === 'checkout.session.completed' && object.payment_status !== 'paid') {
       return { ignored: `${event.type}:${object.payment_status}`, eventId: event.id };
     }
-    const out: PaymentEvent = { eventId: event.id, kind: sessionKind, providerId: object.id, at };
+    const out: PaymentEvent = { eventId: event.id, kind: sessionKind, providerId: object.id, at, account: event.account ?? null };
     const paymentRequestId = object.metadata?.paymentRequestId;
     if (paymentRequestId) out.paymentRequestId = paymentRequestId;
     const paymentIntentId = idOf(object.payment_intent);
     if (paymentIntentId) out.paymentIntentId = paymentIntentId;
     if (sessionKind === 'paid' && object.amount_total !== null) out.amountCents = object.amount_total;
+    if (sessionKind === 'paid' && object.currency) out.currency = object.currency.toUpperCase();
     return out;
   }
   if (event.type === 'charge.refunded') {
@@ -299,7 +304,10 @@ function translate(event: Static<typeof EventSchema>): PaymentEvent | IgnoredStr
     const paymentRequestId = object.metadata?.paymentRequestId;
     const paymentIntentId = idOf(object.payment_intent);
     if (!paymentRequestId || !paymentIntentId) return { ignored: `${event.type}:not-ours`, eventId: event.id };
-    return { eventId: event.id, kind: 'refunded', providerId: paymentIntentId, paymentRequestId, paymentIntentId, at, amountCents: object.amount_refunded };
+    return {
+      eventId: event.id, kind: 'refunded', providerId: paymentIntentId, paymentRequestId, paymentIntentId, at, amountCents: object.amount_refunded,
+      ...(object.currency ? { currency: object.currency.toUpperCase() } : {}), account: event.account ?? null,
+    };
   }
   return { ignored: event.type, eventId: event.id };
 }

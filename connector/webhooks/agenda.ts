@@ -6,8 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import type { Static } from 'typebox';
-import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
+import { AGENDA_EVENT_TYPES, AgendaWebhookEnvelopeSchema, AgendaWebhookTypeSchema, AppointmentRefSchema, AppointmentSchema, type AgendaEventType, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
 import { AGENDA_EVENT_QUEUE, type AgendaEventJob } from '../agenda/sync.ts';
 import { createBatcher } from '../jobs/batcher.ts';
 import { AppError } from '../errors.ts';
@@ -66,12 +65,14 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
     const raw = rawBody(request.body);
     const deliveryId = verifyStandardWebhook(secret, raw, request.headers);
     const body = parseJson(raw);
-    assertShape(AgendaWebhookEnvelopeSchema, body);
-    const envelope = body;
-    if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(envelope.type)) {
-      request.log.info({ deliveryId, eventType: envelope.type }, 'unknown agenda event type ignored');
+    assertShape(AgendaWebhookTypeSchema, body);
+    if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(body.type)) {
+      // A new event type of the hub, whatever its data: acknowledged (so never retried) and ignored.
+      request.log.info({ deliveryId, eventType: body.type.slice(0, 100) }, 'unknown agenda event type ignored');
       return reply.status(202).send({ status: 'ignored' });
     }
+    assertShape(AgendaWebhookEnvelopeSchema, body);
+    const envelope = body;
     const type = envelope.type as AgendaEventType;
     let input: { appointment: Appointment } | { deleted: AppointmentRef };
     let ref: AppointmentRef;

@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import WebSocket from 'ws';
-import { messages, paymentRequests, teleconsultations } from '../../connector/db/schema/index.ts';
+import { messages, paymentRequests, teleconsultationEvents, teleconsultations } from '../../connector/db/schema/index.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
 import { startStripeFake, type StripeFake } from '../fakes/stripe.ts';
@@ -226,6 +226,27 @@ describe('billing with Stripe', () => {
       expect(answers.filter((a) => a === 'applied').length).toBe(1);
       expect(answers.filter((a) => a === 'duplicate').length).toBe(9);
       expect(await statusOf(requestId)).toBe('paid');
+    });
+
+    it('leaves the request unpaid when the event carries another amount, currency or account, and records why', async () => {
+      const cases: [string, (session: Record<string, unknown>) => { payload: string; header: string }, string[]][] = [
+        ['another amount', (session) => stripe.signedEvent('checkout.session.completed', { ...session, amount_total: 100 }), ['amount']],
+        ['another currency', (session) => stripe.signedEvent('checkout.session.completed', { ...session, currency: 'usd' }), ['currency']],
+        ['another account', (session) => stripe.signedEvent('checkout.session.completed', session, { account: 'acct_1SomeoneElse', secret: CONNECT_SECRET }), ['account']],
+      ];
+      for (const [what, deliver, mismatch] of cases) {
+        const { sessionId, requestId } = await paidSession();
+        const d = deliver(stripe.sessions.get(sessionId)!.session as unknown as Record<string, unknown>);
+        const answer = await post(d.payload, d.header);
+        expect(answer.status).withContext(what).toBe(200);
+        expect(((await answer.json()) as { status: string }).status).withContext(what).toBe('unchanged');
+        expect(await statusOf(requestId)).withContext(what).toBe('requested');
+        const [request] = await t.app.services.database.db.select().from(paymentRequests).where(eq(paymentRequests.id, requestId));
+        const events = await t.app.services.database.db.select().from(teleconsultationEvents).where(eq(teleconsultationEvents.teleconsultationId, request!.teleconsultationId));
+        const recorded = events.find((e) => e.type === 'payment.mismatch');
+        expect(recorded?.data['mismatch']).withContext(what).toEqual(mismatch);
+        expect(events.some((e) => e.type === 'payment.paid')).withContext(what).toBeFalse();
+      }
     });
 
     it('ends paid whatever the order: an expiry arriving after the payment changes nothing', async () => {
