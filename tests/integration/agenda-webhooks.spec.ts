@@ -187,6 +187,20 @@ describe('agenda webhooks', () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  it('acknowledges and ignores an unknown event type whatever its data, and changes nothing', async () => {
+    await jobsSettled(t);
+    const before = await snapshot(t);
+    for (const data of [{ patient: { id: 'p1', mergedInto: 'p2' } }, [], 'text', null, { appointment: 'not an object' }]) {
+      const body = JSON.stringify({ type: 'patient.merged', occurredAt: new Date().toISOString(), data });
+      const r = await hub.deliver(target, 'patient.merged', hub.makeAppointment(), { body });
+      expect(r.status).withContext(JSON.stringify(data)).toBe(202);
+      expect(JSON.parse(r.body)).toEqual({ status: 'ignored' });
+    }
+    const noData = await hub.deliver(target, 'patient.merged', hub.makeAppointment(), { body: JSON.stringify({ type: 'patient.merged' }) });
+    expect(noData.status).toBe(202);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
   describe('bad input', () => {
     const now = () => Math.floor(Date.now() / 1000);
     const cases: [string, (a: ReturnType<AgendaHub['makeAppointment']>) => Promise<{ status: number; body: string }>, number, string][] = [
