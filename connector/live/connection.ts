@@ -31,8 +31,9 @@ export interface LiveContext {
 
 /** Messages a patient may only send or receive once admitted. */
 const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera']);
-/** Relayed to the other participant as they are, with `from` set here. */
-const RELAYED: ReadonlySet<string> = new Set(['signal', 'pointer', 'draw', 'camera']);
+/** Messages that arrive before the session is checked: at most this many, this large in all. */
+const EARLY_MAX_MESSAGES = 16;
+const EARLY_MAX_BYTES = 128 * 1024;
 
 function other(role: Role): Role {
   return role === 'practitioner' ? 'patient' : 'practitioner';
@@ -59,6 +60,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   const bucket = new TokenBucket(ctx.rate);
   // Messages that arrive while the session is checked wait here, in order.
   const early: RawData[] = [];
+  let earlyBytes = 0;
   // Events from the bus wait until the page has its `state`.
   const outbox: ServerMessage[] = [];
   let phase = 'opening' as 'opening' | 'open' | 'closed';
@@ -95,14 +97,17 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       }
       if (!event.to.includes(role) || event.skip === id) return;
       const m = event.message;
+      let letIn = false;
       if (role === 'patient') {
-        if (m.type === 'admitted') admitted = true;
+        if (m.type === 'admitted') { letIn = !admitted; admitted = true; }
         if (m.type === 'denied') admitted = false;
-        // Media, pointer, drawing and camera reach a patient only inside the call.
-        if (RELAYED.has(m.type) && !admitted) return;
+        // Media, chat, pointer, drawing and camera reach a patient only inside the call.
+        if (IN_CALL.has(m.type) && !admitted) return;
       }
       if (phase === 'opening') outbox.push(m);
       else send(m);
+      // Just let in: the conversation so far, which a waiting patient was not shown.
+      if (letIn && phase === 'open') work = work.then(sendChatHistory);
     },
   };
 
@@ -110,6 +115,10 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     if (phase === 'closed') return;
     const check = await checkSessionId(services.database.db, sessionId, teleconsultationId, role, services.now());
     if (!check.ok) close(check.reason === 'cancelled' ? CLOSE_CODES.gone : CLOSE_CODES.unauthorized, check.reason === 'cancelled' ? 'TELECONSULTATION_CANCELLED' : 'SESSION_REQUIRED');
+  }
+
+  async function sendChatHistory(): Promise<void> {
+    for (const c of await recentChat(services.database.db, teleconsultationId)) send(c);
   }
 
   async function publishPresenceAndStatus(r: Pick<AdmissionResult, 'presence' | 'status'>): Promise<void> {
@@ -202,8 +211,14 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   }
 
   socket.on('message', (data: RawData) => {
-    if (phase === 'opening') early.push(data);
-    else receive(data);
+    if (phase !== 'opening') return receive(data);
+    earlyBytes += byteLength(data);
+    if (early.length >= EARLY_MAX_MESSAGES || earlyBytes > EARLY_MAX_BYTES) {
+      log.warn({ messages: early.length, bytes: earlyBytes }, 'live messages before the session check exceed their bound: closing');
+      phase = 'closed';
+      return close(CLOSE_CODES.policy, 'too many messages');
+    }
+    early.push(data);
   });
 
   const closed = new Promise<void>((resolve) => {
@@ -249,7 +264,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     admitted = joined.admitted;
     await hub.publish(teleconsultationId, { kind: 'takeover', role, connectionId: id });
     send({ type: 'state', you: { role }, teleconsultation: teleconsultationSummary(t), presence: joined.presence, media: mediaSettings(services.config, t) });
-    for (const c of await recentChat(services.database.db, teleconsultationId)) send(c);
+    // The conversation belongs to the call: a patient who was not let in sees none of it.
+    if (role === 'practitioner' || admitted) await sendChatHistory();
     if (admitted) send({ type: 'admitted' });
     phase = 'open';
     for (const m of outbox.splice(0)) send(m);
