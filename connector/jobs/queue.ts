@@ -6,6 +6,7 @@ import PgBoss from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import { txExecutor, type Database, type Queryable } from '../db/client.ts';
+import { describeError } from '../http/logging.ts';
 
 export interface SendOptions {
   /** Plan the job inside this transaction: it exists only if the transaction commits. */
@@ -91,7 +92,8 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
           await boss.complete(def.name, job.id);
         } catch (err) {
           log.warn({ err, queue: def.name, jobId: job.id }, 'job attempt failed');
-          await boss.fail(def.name, job.id, { message: err instanceof Error ? err.message : String(err) });
+          // What the job's row keeps of the failure: never a value (a database error's message holds its parameters).
+          await boss.fail(def.name, job.id, describeError(err));
         }
       };
       const lanes = new Map<string, PgBoss.Job<object>[]>();

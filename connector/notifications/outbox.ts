@@ -26,7 +26,7 @@ async function store(db: Db, log: Logger, channel: MessageChannel, entry: { mess
   const links = linksIn(entry.text);
   const [row] = await db.insert(outbox).values({ messageId: entry.messageRef, channel, recipient: entry.recipient, subject: entry.subject, text: entry.text, html: entry.html, links }).returning({ id: outbox.id });
   const [m] = await db.select({ kind: messages.kind, teleconsultationId: messages.teleconsultationId }).from(messages).where(eq(messages.id, entry.messageRef));
-  log.info({ devOutbox: true, kind: m?.kind, channel, teleconsultationId: m?.teleconsultationId, messageId: entry.messageRef, links }, `dev outbox: ${m?.kind ?? 'message'} by ${channel}, not sent (see /dev/outbox)`);
+  log.info({ devOutbox: true, kind: m?.kind, channel, teleconsultationId: m?.teleconsultationId, messageId: entry.messageRef, links: links.length }, `dev outbox: ${m?.kind ?? 'message'} by ${channel}, not sent (see /dev/outbox)`);
   return { providerId: row!.id };
 }
 
