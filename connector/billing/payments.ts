@@ -249,10 +249,17 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
   return updated!;
 }
 
-/** The practitioner's teleconsultations with their payment, newest first, for the follow-up view. */
-export async function practitionerPayments(q: Queryable, clinicId: string, practitionerId: string, limit = 100) {
+/**
+ * The practitioner's teleconsultations with their payment, newest first, for the follow-up
+ * view; only `teleconsultationId` when given (a session opened from one consultation's link).
+ */
+export async function practitionerPayments(q: Queryable, clinicId: string, practitionerId: string, opts: { teleconsultationId?: string; limit?: number } = {}) {
+  const limit = opts.limit ?? 100;
   const rows = await q.select().from(teleconsultations)
-    .where(and(eq(teleconsultations.clinicId, clinicId), sql`${teleconsultations.practitioner}->>'id' = ${practitionerId}`))
+    .where(and(
+      eq(teleconsultations.clinicId, clinicId), sql`${teleconsultations.practitioner}->>'id' = ${practitionerId}`,
+      ...(opts.teleconsultationId ? [eq(teleconsultations.id, opts.teleconsultationId)] : []),
+    ))
     .orderBy(desc(teleconsultations.startsAt)).limit(limit);
   const ids = rows.map((r) => r.id);
   const requests = ids.length === 0 ? [] : await q.select().from(paymentRequests)

@@ -76,7 +76,7 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
 
   app.get<{ Params: { id: string } }>('/api/live/:id/practitioner/payments', {
     schema: {
-      tags: ['billing'], summary: 'The practitioner\'s teleconsultations with their payments, newest first', params,
+      tags: ['billing'], summary: 'This teleconsultation with its payment (a session opened from one consultation\'s link sees that one only)', params,
       response: {
         200: {
           type: 'object', required: ['items'],
@@ -95,7 +95,8 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
     },
   }, async (request) => {
     const session = await requireSession(request, request.params.id, 'practitioner');
-    const rows = await practitionerPayments(services.database.db, session.clinicId, session.teleconsultation.practitioner.id);
+    // A session opened from one consultation's link sees that consultation only.
+    const rows = await practitionerPayments(services.database.db, session.clinicId, session.teleconsultation.practitioner.id, { teleconsultationId: session.teleconsultation.id });
     return {
       items: rows.map((r) => ({
         teleconsultationId: r.teleconsultation.id, startsAt: r.teleconsultation.startsAt.toISOString(), status: r.teleconsultation.status,
