@@ -4,11 +4,11 @@ import { Title } from '@angular/platform-browser';
 import { Router, TitleStrategy, provideRouter, withComponentInputBinding } from '@angular/router';
 import { App } from './app';
 import { routes } from './app.routes';
-import { I18n } from './shared/i18n';
-import { TranslatedTitleStrategy } from './shared/translated-title';
-import { provideI18nTesting } from './shared/testing';
+import { I18n } from './i18n/i18n';
+import { TranslatedTitleStrategy } from './i18n/translated-title';
+import { provideI18nTesting } from './i18n/testing';
 
-describe('App shell and routes', () => {
+describe('App shell and routes (the practitioner\'s app)', () => {
   let savedLang: string;
   let savedTitle: string;
 
@@ -40,7 +40,7 @@ describe('App shell and routes', () => {
   }
 
   it('shows the product name and the language switcher around the page', async () => {
-    const { element } = await renderAt('/patient');
+    const { element } = await renderAt('/nowhere');
     expect(element.querySelector('header .app-name')?.textContent?.trim()).toBe('Téléconsultation');
     expect(element.querySelectorAll('header tc-language-switcher button').length).toBe(2);
   });
@@ -49,11 +49,6 @@ describe('App shell and routes', () => {
     const { heading } = await renderAt('/panel/appt-42');
     expect(heading()).toBe('Espace praticien');
     expect(TestBed.inject(Title).getTitle()).toBe('Espace praticien · Téléconsultation');
-  });
-
-  it('loads the patient page at /patient', async () => {
-    const { heading } = await renderAt('/patient');
-    expect(heading()).toBe('Votre téléconsultation');
   });
 
   it('shows the not-found page for an unknown address and for /panel without id', async () => {

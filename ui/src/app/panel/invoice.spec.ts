@@ -6,11 +6,11 @@ import { provideRouter } from '@angular/router';
 import { Subject } from 'rxjs';
 import type { PaymentSummary, ServerMessage } from '#protocol/live';
 import { apiErrorInterceptor } from '../shared/api-error';
-import { paymentOf } from '../shared/billing-api.testing';
-import type { InvoiceSettings } from '../shared/billing-api';
-import { I18n } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
-import { provideI18nTesting } from '../shared/testing';
+import { paymentOf } from '../billing/testing';
+import type { InvoiceSettings } from '../billing/billing-api';
+import { I18n } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
+import { provideI18nTesting } from '../i18n/testing';
 import { Invoice } from './invoice';
 
 const SETTINGS_URL = '/api/live/tc_1/practitioner/invoice';

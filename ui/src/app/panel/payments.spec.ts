@@ -6,9 +6,9 @@ import { Router, provideRouter, withComponentInputBinding } from '@angular/route
 import { RouterTestingHarness } from '@angular/router/testing';
 import { routes } from '../app.routes';
 import { apiErrorInterceptor } from '../shared/api-error';
-import type { PaymentListItem } from '../shared/billing-api';
-import { paymentOf } from '../shared/billing-api.testing';
-import { provideI18nTesting } from '../shared/testing';
+import type { PaymentListItem } from '../billing/billing-api';
+import { paymentOf } from '../billing/testing';
+import { provideI18nTesting } from '../i18n/testing';
 import { PaymentsPage, formatStartsAt } from './payments';
 
 const LIST_URL = '/api/live/tc_1/practitioner/payments';

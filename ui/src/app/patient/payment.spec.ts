@@ -5,10 +5,10 @@ import type { ComponentFixture } from '@angular/core/testing';
 import { Subject } from 'rxjs';
 import type { PaymentSummary, ServerMessage } from '#protocol/live';
 import { apiErrorInterceptor } from '../shared/api-error';
-import { paymentOf } from '../shared/billing-api.testing';
-import { I18n } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
-import { provideI18nTesting } from '../shared/testing';
+import { paymentOf } from '../billing/testing';
+import { I18n } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
+import { provideI18nTesting } from '../i18n/testing';
 import { PatientPayment } from './payment';
 
 const PAYMENT_URL = '/api/live/tc_1/patient/payment';

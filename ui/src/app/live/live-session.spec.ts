@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { SessionSummary } from '#protocol/live';
-import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from './api-error';
+import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from '../shared/api-error';
 import { LiveSession } from './live-session';
 
 const summary: SessionSummary = {

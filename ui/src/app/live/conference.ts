@@ -1,0 +1,44 @@
+import type { MediaSettings, PatientPresence } from '#protocol/live';
+import type { ConferenceDriver } from '../../../../meet/drivers/conference';
+import type { LiveChannel } from '../../../../meet/drivers/ports';
+
+/** What {@link loadConferenceDriver} needs besides the media settings. */
+export interface ConferenceDriverDeps {
+  /** The page's live socket (p2p signalling and waiting room). */
+  channel: LiveChannel;
+  /** The waiting-room state the page knows when the driver is created (the socket's `state` came earlier). */
+  presence(): PatientPresence;
+  /** The other participant's display name. */
+  peerName: string;
+  /** A fresh Jitsi token (jitsi driver only). */
+  getToken(): Promise<string>;
+}
+
+/** A conference driver and how to release it. */
+export interface LoadedConference {
+  readonly driver: ConferenceDriver;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The driver chosen by the connector's media settings, and how to release it. Each driver is
+ * loaded with `import()` only when it is the configured one, so neither weighs on a page's
+ * initial download (a clinic uses one of them).
+ */
+export async function loadConferenceDriver(media: MediaSettings, deps: ConferenceDriverDeps): Promise<LoadedConference> {
+  if (media.driver === 'jitsi' && media.jitsi) {
+    const { createJitsiDriver } = await import('../../../../meet/drivers/jitsi');
+    const driver = createJitsiDriver({ ...media.jitsi, getToken: deps.getToken });
+    return { driver, dispose: () => driver.leave() };
+  }
+  const [{ createP2pDriver }, { livePorts }] = await Promise.all([import('../../../../meet/drivers/p2p'), import('../../../../meet/drivers/ports')]);
+  const ports = livePorts(deps.channel, deps.presence());
+  const driver = createP2pDriver({ signaling: ports.signaling, lobby: ports.lobby, iceServers: media.iceServers, peerName: deps.peerName });
+  return {
+    driver,
+    dispose: async () => {
+      await driver.leave();
+      ports.close();
+    },
+  };
+}
