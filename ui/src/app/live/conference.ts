@@ -1,3 +1,4 @@
+import { InjectionToken } from '@angular/core';
 import type { MediaSettings, PatientPresence } from '#protocol/live';
 import type { ConferenceDriver } from '../../../../meet/drivers/conference';
 import type { LiveChannel } from '../../../../meet/drivers/ports';
@@ -42,3 +43,9 @@ export async function loadConferenceDriver(media: MediaSettings, deps: Conferenc
     },
   };
 }
+
+/** How a page gets its conference driver: {@link loadConferenceDriver} (specs give a fake). */
+export const CONFERENCE_LOADER = new InjectionToken<typeof loadConferenceDriver>('CONFERENCE_LOADER', {
+  providedIn: 'root',
+  factory: () => loadConferenceDriver,
+});

@@ -5,7 +5,7 @@ import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/con
 import { ApiError } from '../shared/api-error';
 import { I18n } from '../i18n/i18n';
 import type { TranslationKey } from '../i18n/i18n';
-import { loadConferenceDriver } from './conference';
+import { CONFERENCE_LOADER } from './conference';
 import type { LoadedConference } from './conference';
 import { formatAppointment } from './live-format';
 import { LiveSession } from './live-session';
@@ -57,6 +57,7 @@ export class ConsultationClient {
   private readonly session = inject(LiveSession);
   private readonly i18n = inject(I18n);
   private readonly document = inject(DOCUMENT);
+  private readonly loadConference = inject(CONFERENCE_LOADER);
 
   private readonly summarySignal = signal<SessionSummary | null>(null);
   private readonly presenceSignal = signal<Presence>(NO_ONE);
@@ -136,7 +137,7 @@ export class ConsultationClient {
     this.mediaErrorSignal.set(false);
     let conference: LoadedConference;
     try {
-      conference = await loadConferenceDriver(summary.media, {
+      conference = await this.loadConference(summary.media, {
         channel: this.socket,
         presence: () => this.presenceSignal().patient,
         peerName: this.peerName(),

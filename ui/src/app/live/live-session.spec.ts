@@ -3,18 +3,11 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { SessionSummary } from '#protocol/live';
 import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from '../shared/api-error';
 import { LiveSession } from './live-session';
+import { summaryOf } from './testing';
 
-const summary: SessionSummary = {
-  you: { role: 'patient' },
-  teleconsultation: {
-    id: 'tc_1', status: 'scheduled', startsAt: '2026-06-15T08:30:00Z', durationMinutes: 20,
-    practitionerName: 'Dr Claire Dubois', patientName: 'Camille M.', timezone: 'Europe/Paris',
-  },
-  media: { driver: 'p2p', iceServers: [] },
-};
+const summary = summaryOf();
 
 function failureOf(request$: Observable<unknown>): Promise<unknown> {
   return firstValueFrom(request$).then(

@@ -3,7 +3,8 @@ import type { Presence } from '#protocol/live';
 import type { Knock } from '../../../../meet/drivers/conference';
 import { I18n, TranslatePipe } from '../i18n/i18n';
 import { ConsultationClient } from '../live/consultation-client';
-import { LiveCall } from '../live/live-call';
+import { ConsultationCall } from '../live/consultation-call';
+import { ConsultationHeader } from '../live/consultation-header';
 import { formatTime } from '../live/live-format';
 import { LiveSocket } from '../live/live-socket';
 import { Invoice } from './invoice';
@@ -18,24 +19,12 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-panel-page',
-  imports: [TranslatePipe, LiveCall, Invoice],
+  imports: [TranslatePipe, ConsultationHeader, ConsultationCall, Invoice],
   providers: [LiveSocket, ConsultationClient],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <h1>{{ 'panel.title' | t }}</h1>
-    @if (client.summary(); as s) {
-      <p class="appointment">{{ 'live.appointment' | t: { name: s.teleconsultation.patientName, date: client.appointmentDate() } }}</p>
-    }
-    @if (client.reconnecting()) {
-      <p class="notice" role="status">{{ 'live.reconnecting' | t }}</p>
-    }
+    <tc-consultation-header [title]="'panel.title'" />
     @switch (phase()) {
-      @case ('loading') {
-        <p role="status">{{ 'live.loading' | t }}</p>
-      }
-      @case ('error') {
-        <p class="error" role="alert">{{ client.loadError()?.key ?? 'error.server' | t: { code: client.loadError()?.code ?? '' } }}</p>
-      }
       @case ('room') {
         <section class="waiting-room" aria-labelledby="waiting-room-title">
           <h2 id="waiting-room-title">{{ 'panel.waitingRoom' | t }}</h2>
@@ -78,12 +67,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
         </section>
       }
       @case ('call') {
-        @if (client.driver(); as d) {
-          <tc-live-call [driver]="d" [peerName]="patientName()" (hangUp)="hangUp()" />
-        }
-        @if (client.mediaError()) {
-          <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
-        }
+        <tc-consultation-call (hangUp)="hangUp()" />
       }
       @case ('ended') {
         <p role="status">{{ client.endKey() ?? 'live.ended' | t }}</p>
@@ -99,8 +83,6 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
     .since { font-weight: normal; color: var(--color-text-muted); margin-left: var(--space-2); }
     .actions { display: flex; gap: var(--space-2); flex-wrap: wrap; }
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); }
-    .error { color: var(--color-danger); }
-    .notice { color: var(--color-text-muted); }
     .end { display: flex; gap: var(--space-2); align-items: center; flex-wrap: wrap; margin-top: var(--space-3); }
   `,
 })

@@ -2,7 +2,8 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, input, si
 import type { PatientPresence } from '#protocol/live';
 import { TranslatePipe } from '../i18n/i18n';
 import { ConsultationClient } from '../live/consultation-client';
-import { LiveCall } from '../live/live-call';
+import { ConsultationCall } from '../live/consultation-call';
+import { ConsultationHeader } from '../live/consultation-header';
 import { LiveSocket } from '../live/live-socket';
 import { DeviceCheck } from './device-check';
 import { PatientPayment } from './payment';
@@ -16,24 +17,12 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-patient-page',
-  imports: [TranslatePipe, LiveCall, DeviceCheck, PatientPayment],
+  imports: [TranslatePipe, ConsultationHeader, ConsultationCall, DeviceCheck, PatientPayment],
   providers: [LiveSocket, ConsultationClient],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <h1>{{ 'patient.title' | t }}</h1>
-    @if (client.summary(); as s) {
-      <p class="appointment">{{ 'live.appointment' | t: { name: s.teleconsultation.practitionerName, date: client.appointmentDate() } }}</p>
-    }
-    @if (client.reconnecting()) {
-      <p class="notice" role="status">{{ 'live.reconnecting' | t }}</p>
-    }
+    <tc-consultation-header [title]="'patient.title'" />
     @switch (phase()) {
-      @case ('loading') {
-        <p role="status">{{ 'live.loading' | t }}</p>
-      }
-      @case ('error') {
-        <p class="error" role="alert">{{ client.loadError()?.key ?? 'error.server' | t: { code: client.loadError()?.code ?? '' } }}</p>
-      }
       @case ('check') {
         <tc-device-check (chosen)="devices.set($event)" />
         <button type="button" class="primary" (click)="joinWaitingRoom()">{{ 'patient.joinWaitingRoom' | t }}</button>
@@ -45,12 +34,7 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
         </div>
       }
       @case ('call') {
-        @if (client.driver(); as d) {
-          <tc-live-call [driver]="d" [peerName]="practitionerName()" (hangUp)="hangUp()" />
-        }
-        @if (client.mediaError()) {
-          <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
-        }
+        <tc-consultation-call (hangUp)="hangUp()" />
       }
       @case ('ended') {
         <p class="ended" role="status" data-testid="end-screen">{{ client.endKey() ?? 'live.ended' | t }}</p>
@@ -64,8 +48,6 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); width: 100%; margin-top: var(--space-3); }
     .waiting { padding: var(--space-4); border: 1px solid var(--color-border); border-radius: var(--radius); background: var(--color-surface); text-align: center; }
     .waiting-title { font-size: 1.25rem; font-weight: 600; }
-    .error { color: var(--color-danger); }
-    .notice { color: var(--color-text-muted); }
   `,
 })
 export class PatientPage {
@@ -84,7 +66,6 @@ export class PatientPage {
     return this.inWaitingRoom() ? 'waiting' : 'check';
   });
   protected readonly devices = signal<{ cameraId?: string; microphoneId?: string }>({});
-  protected readonly practitionerName = this.client.peerName;
   private wantsToWait = false;
 
   constructor() {
