@@ -1,4 +1,6 @@
 import type { MediaSettings, Role, SessionSummary, TeleconsultationSummary } from '#protocol/live';
+import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
+import type { ConferenceDriverDeps, LoadedConference } from './conference';
 import type { LiveWebSocket } from './live-socket';
 
 /** A scripted WebSocket: the spec opens, delivers and closes it. */
@@ -44,4 +46,50 @@ export function summaryOf(overrides: { role?: Role; status?: TeleconsultationSum
     },
     media: overrides.media ?? { driver: 'p2p', iceServers: [] },
   };
+}
+
+/** A conference driver that records what a page does with it; `emit` plays a driver event. */
+export class FakeDriver {
+  readonly calls: string[] = [];
+  readonly joined: JoinOptions[] = [];
+  private readonly handlers = new Map<string, ((payload: unknown) => void)[]>();
+
+  on(name: string, handler: (payload: unknown) => void): () => void {
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
+    return () => this.handlers.set(name, (this.handlers.get(name) ?? []).filter((h) => h !== handler));
+  }
+  emit(name: string, payload?: unknown): void {
+    for (const handler of this.handlers.get(name) ?? []) handler(payload);
+  }
+  async join(options: JoinOptions): Promise<void> {
+    this.calls.push('join');
+    this.joined.push(options);
+  }
+  async knock(): Promise<void> {
+    this.calls.push('knock');
+  }
+  async approve(id: string): Promise<void> {
+    this.calls.push(`approve ${id}`);
+  }
+  localStream(): MediaStream | null {
+    return null;
+  }
+  isMicrophoneMuted(): boolean {
+    return false;
+  }
+  isCameraMuted(): boolean {
+    return false;
+  }
+}
+
+/** A `CONFERENCE_LOADER` that hands out {@link FakeDriver}s and records each load and release. */
+export function fakeConferenceLoader() {
+  const loaded: { deps: ConferenceDriverDeps; driver: FakeDriver }[] = [];
+  const released: FakeDriver[] = [];
+  const loader = async (_media: MediaSettings, deps: ConferenceDriverDeps): Promise<LoadedConference> => {
+    const driver = new FakeDriver();
+    loaded.push({ deps, driver });
+    return { driver: driver as unknown as ConferenceDriver, dispose: async () => void released.push(driver) };
+  };
+  return { loader, loaded, released };
 }

@@ -10,7 +10,7 @@ import { provideUiCore } from '../shared/providers';
 import { PatientLanding } from './patient-landing';
 import { PatientPage } from './patient-page';
 
-/** Where the patient's entry is served (its `<base href>`, patient.html). */
+/** Where the patient's entry is served (its `<base href>`: angular.json, target `patient`, `baseHref`). */
 export const PATIENT_BASE = '/app/patient/';
 
 /** What the patient's address shows: the landing (no link), one consultation, or nothing known. */
@@ -46,7 +46,8 @@ export const PATIENT_PATH = new InjectionToken<string>('PATIENT_PATH', {
  * the patient never navigates) and without any of the practitioner's code.
  */
 @Component({
-  selector: 'tc-patient-root',
+  // The same index.html as the practitioner's app: each entry bootstraps its own root into <tc-root>.
+  selector: 'tc-root',
   imports: [PageShell, PatientPage, PatientLanding, NotFoundPage],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
