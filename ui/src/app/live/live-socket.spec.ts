@@ -1,4 +1,5 @@
 import { TestBed } from '@angular/core/testing';
+import { CLOSE_CODES } from '#protocol/live';
 import type { ServerMessage } from '#protocol/live';
 import { LIVE_WEB_SOCKET, LiveSocket, liveUrl, parseServerMessage, reconnectDelay } from './live-socket';
 import { FakeWebSocket } from './testing';
@@ -81,6 +82,15 @@ describe('LiveSocket', () => {
       expect(sockets.length).toBe(1);
     });
   }
+
+  it('knows every final close code of the contract (CLOSE_CODES of protocol/live.ts)', () => {
+    for (const [reason, code] of Object.entries(CLOSE_CODES)) {
+      live.connect('ws://host/live/tc_1/patient');
+      latest().serverOpens();
+      latest().serverCloses(code);
+      expect([code, live.endReason()]).toEqual([code, reason as never]);
+    }
+  });
 
   it('does not reconnect after close()', () => {
     live.connect('ws://host/live/tc_1/patient');
