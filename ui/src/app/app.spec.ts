@@ -7,14 +7,12 @@ import { routes } from './app.routes';
 import { I18n } from './i18n/i18n';
 import { TranslatedTitleStrategy } from './i18n/translated-title';
 import { provideI18nTesting } from './i18n/testing';
+import { restoreDocumentAfterEach } from './shared/testing';
 
 describe('App shell and routes (the practitioner\'s app)', () => {
-  let savedLang: string;
-  let savedTitle: string;
+  restoreDocumentAfterEach();
 
   beforeEach(() => {
-    savedLang = document.documentElement.lang;
-    savedTitle = document.title;
     TestBed.configureTestingModule({
       providers: [
         provideRouter(routes, withComponentInputBinding()),
@@ -22,11 +20,6 @@ describe('App shell and routes (the practitioner\'s app)', () => {
         provideI18nTesting('fr-FR'),
       ],
     });
-  });
-
-  afterEach(() => {
-    document.documentElement.lang = savedLang;
-    document.title = savedTitle;
   });
 
   /** Renders the shell at `url` and returns its element once the lazy page is in. */

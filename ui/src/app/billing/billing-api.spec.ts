@@ -1,18 +1,10 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
-import type { Observable } from 'rxjs';
-import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from '../shared/api-error';
+import { ApiError, NETWORK_ERROR_CODE } from '../shared/api-error';
+import { failureOf, provideApiTesting } from '../shared/testing';
 import { BillingApi } from './billing-api';
 import { paymentOf } from './testing';
-
-function failureOf(request$: Observable<unknown>): Promise<unknown> {
-  return firstValueFrom(request$).then(
-    (value) => Promise.reject(new Error(`expected a failure, got ${JSON.stringify(value)}`)),
-    (error: unknown) => error,
-  );
-}
 
 describe('BillingApi', () => {
   let api: BillingApi;
@@ -20,7 +12,7 @@ describe('BillingApi', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([apiErrorInterceptor])), provideHttpClientTesting()],
+      providers: provideApiTesting(),
     });
     api = TestBed.inject(BillingApi);
     backend = TestBed.inject(HttpTestingController);

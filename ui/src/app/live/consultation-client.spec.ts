@@ -1,16 +1,14 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { Presence, ServerMessage } from '#protocol/live';
 import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
 import { provideI18nTesting } from '../i18n/testing';
-import { apiErrorInterceptor } from '../shared/api-error';
-import { CONFERENCE_LOADER } from './conference';
+import { provideApiTesting } from '../shared/testing';
 import type { ConferenceDriverDeps, LoadedConference } from './conference';
 import { ConsultationClient } from './consultation-client';
 import type { ConsultationHandlers } from './consultation-client';
-import { LIVE_WEB_SOCKET, LiveSocket } from './live-socket';
-import { FakeWebSocket, summaryOf } from './testing';
+import { LiveSocket } from './live-socket';
+import { liveTesting, presenceOf, stateFrame, summaryOf } from './testing';
 
 /** A driver that records what the client does with it. */
 function fakeDriver(join: () => Promise<void> = () => Promise.resolve()) {
@@ -27,35 +25,29 @@ function fakeDriver(join: () => Promise<void> = () => Promise.resolve()) {
 }
 
 describe('ConsultationClient', () => {
-  let sockets: FakeWebSocket[];
+  let live: ReturnType<typeof liveTesting>;
   let backend: HttpTestingController;
   let client: ConsultationClient;
   let loads: { deps: ConferenceDriverDeps; resolve(conference: LoadedConference): void; reject(error: unknown): void }[];
   let presences: Presence[];
   let messages: ServerMessage['type'][];
-  const latest = () => sockets[sockets.length - 1]!;
+  const latest = () => live.latest();
   const handlers: ConsultationHandlers = { presence: (p) => presences.push(p), message: (m) => messages.push(m.type) };
-  const presence = (patient: Presence['patient']): Presence => ({ practitioner: 'online', patient, waitingSince: null });
-  const state = (patient: Presence['patient'], status: 'scheduled' | 'ended' | 'cancelled' = 'scheduled') =>
-    JSON.stringify({ type: 'state', you: { role: 'patient' }, teleconsultation: summaryOf({ status }).teleconsultation, presence: presence(patient), media: summaryOf().media });
+  const presence = presenceOf;
+  const state = (patient: Presence['patient'], status: 'scheduled' | 'ended' | 'cancelled' = 'scheduled') => stateFrame('patient', patient, status);
 
   beforeEach(() => {
-    sockets = [];
     loads = [];
+    live = liveTesting((_media, deps) => new Promise<LoadedConference>((resolve, reject) => loads.push({ deps, resolve, reject })));
     presences = [];
     messages = [];
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideI18nTesting('fr-FR'),
         LiveSocket,
         ConsultationClient,
-        { provide: LIVE_WEB_SOCKET, useValue: (url: string) => { const s = new FakeWebSocket(url); sockets.push(s); return s; } },
-        {
-          provide: CONFERENCE_LOADER,
-          useValue: (_media: unknown, deps: ConferenceDriverDeps) => new Promise<LoadedConference>((resolve, reject) => loads.push({ deps, resolve, reject })),
-        },
+        ...live.providers,
       ],
     });
     backend = TestBed.inject(HttpTestingController);
@@ -73,8 +65,10 @@ describe('ConsultationClient', () => {
   it('loads the summary, then connects the live socket of that role', () => {
     client.open('tc 1', 'practitioner', handlers);
     expect(client.summary()).toBeNull();
-    expect(sockets.length).toBe(0);
+    expect(live.sockets.length).toBe(0);
+    expect(client.stage()).toBe('loading');
     backend.expectOne('/api/live/tc%201/practitioner/session').flush(summaryOf({ role: 'practitioner' }));
+    expect(client.stage()).toBe('ready');
     expect(client.summary()?.teleconsultation.id).toBe('tc_1');
     expect(latest().url).toBe(`ws://${location.host}/live/tc%201/practitioner`);
     expect(client.peerName()).toBe('Camille M.');
@@ -86,7 +80,8 @@ describe('ConsultationClient', () => {
       client.open('tc_1', 'patient', handlers);
       backend.expectOne('/api/live/tc_1/patient/session').flush({ error: { code, message: 'x' } }, { status, statusText: 'x' });
       expect(client.loadError()).toEqual({ key, code });
-      expect(sockets.length).toBe(0);
+      expect(client.stage()).toBe('error');
+      expect(live.sockets.length).toBe(0);
     });
   }
 
@@ -112,7 +107,7 @@ describe('ConsultationClient', () => {
       openAs();
       latest().serverSends(state('waiting', status));
       expect(client.endKey()).toBe(key);
-      expect(client.ended()).toBeTrue();
+      expect([client.ended(), client.stage()]).toEqual([true, 'ended']);
       expect(latest().closedWith).toBe(1000);
       latest().serverSends(JSON.stringify({ type: 'presence', presence: presence('admitted') }));
       expect(presences).toEqual([]);
@@ -150,7 +145,7 @@ describe('ConsultationClient', () => {
     const { driver, calls, joined } = fakeDriver();
     const started = client.startCall({ devices: { cameraId: 'cam-2' }, prepare: () => calls.push('prepare'), afterJoin: async () => void calls.push('afterJoin') });
     void client.startCall();
-    expect(client.calling()).toBeTrue();
+    expect([client.calling(), client.stage()]).toEqual([true, 'call']);
     expect(loads.length).toBe(1);
     expect(loads[0]!.deps.presence()).toBe('admitted');
     expect(loads[0]!.deps.peerName).toBe('Dr Claire Dubois');

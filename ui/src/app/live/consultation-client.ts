@@ -40,6 +40,13 @@ export interface CallOptions {
   afterJoin?(driver: ConferenceDriver): Promise<void>;
 }
 
+/**
+ * Where the consultation stands for the page: its summary is `loading` or failed (`error`),
+ * then the page is `ready` (its own screens: waiting room, device check), in a `call`, or
+ * `ended` for good.
+ */
+export type ConsultationStage = 'loading' | 'error' | 'ready' | 'call' | 'ended';
+
 const NO_ONE: Presence = { practitioner: 'online', patient: 'absent', waitingSince: null };
 
 /**
@@ -89,6 +96,13 @@ export class ConsultationClient {
   readonly endKey = this.endKeySignal.asReadonly();
   /** True once the consultation has ended for this page (ended, cancelled, hung up, link invalid…). */
   readonly ended = computed(() => this.endKeySignal() !== null);
+  /** Where the consultation stands; each page maps `ready` to its own screens. */
+  readonly stage = computed<ConsultationStage>(() => {
+    if (this.loadErrorSignal()) return 'error';
+    if (this.ended()) return 'ended';
+    if (!this.summarySignal()) return 'loading';
+    return this.callingSignal() ? 'call' : 'ready';
+  });
   /** The connection dropped and is being re-established. */
   readonly reconnecting = computed(() => this.socket.status() === 'reconnecting' && !this.ended());
   /** The other participant's display name. */

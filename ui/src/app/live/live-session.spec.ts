@@ -1,20 +1,12 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
-import type { Observable } from 'rxjs';
-import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from '../shared/api-error';
+import { ApiError, NETWORK_ERROR_CODE } from '../shared/api-error';
+import { failureOf, provideApiTesting } from '../shared/testing';
 import { LiveSession } from './live-session';
 import { summaryOf } from './testing';
 
 const summary = summaryOf();
-
-function failureOf(request$: Observable<unknown>): Promise<unknown> {
-  return firstValueFrom(request$).then(
-    (value) => Promise.reject(new Error(`expected a failure, got ${JSON.stringify(value)}`)),
-    (error: unknown) => error,
-  );
-}
 
 describe('LiveSession', () => {
   let session: LiveSession;
@@ -22,7 +14,7 @@ describe('LiveSession', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([apiErrorInterceptor])), provideHttpClientTesting()],
+      providers: provideApiTesting(),
     });
     session = TestBed.inject(LiveSession);
     backend = TestBed.inject(HttpTestingController);

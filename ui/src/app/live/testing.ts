@@ -1,6 +1,9 @@
-import type { MediaSettings, Role, SessionSummary, TeleconsultationSummary } from '#protocol/live';
+import type { ComponentFixture } from '@angular/core/testing';
+import type { MediaSettings, Presence, Role, SessionSummary, TeleconsultationSummary } from '#protocol/live';
 import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
+import { CONFERENCE_LOADER } from './conference';
 import type { ConferenceDriverDeps, LoadedConference } from './conference';
+import { LIVE_WEB_SOCKET } from './live-socket';
 import type { LiveWebSocket } from './live-socket';
 
 /** A scripted WebSocket: the spec opens, delivers and closes it. */
@@ -92,4 +95,53 @@ export function fakeConferenceLoader() {
     return { driver: driver as unknown as ConferenceDriver, dispose: async () => void released.push(driver) };
   };
   return { loader, loaded, released };
+}
+
+/**
+ * What a live spec needs: providers that record every socket opened and every driver loaded
+ * (with {@link fakeConferenceLoader}, or `loader`), and handles on them.
+ */
+export function liveTesting(loader?: (media: MediaSettings, deps: ConferenceDriverDeps) => Promise<LoadedConference>) {
+  const sockets: FakeWebSocket[] = [];
+  const conferences = fakeConferenceLoader();
+  const latest = () => sockets[sockets.length - 1]!;
+  return {
+    sockets,
+    conferences,
+    providers: [
+      { provide: LIVE_WEB_SOCKET, useValue: (url: string) => { const socket = new FakeWebSocket(url); sockets.push(socket); return socket; } },
+      { provide: CONFERENCE_LOADER, useValue: loader ?? conferences.loader },
+    ],
+    /** The socket opened last. */
+    latest,
+    /** The types of the messages sent on the latest socket. */
+    sent: () => latest().sent.map((frame) => (JSON.parse(frame) as { type: string }).type),
+  };
+}
+
+/** Presence with the patient at `patient` (and knocked at 08:31 when waiting). */
+export function presenceOf(patient: Presence['patient']): Presence {
+  return { practitioner: 'online', patient, waitingSince: patient === 'waiting' ? '2026-06-15T08:31:00Z' : null };
+}
+
+/** A `state` frame as the server sends it on every (re)connection. */
+export function stateFrame(role: Role, patient: Presence['patient'], status: TeleconsultationSummary['status'] = 'scheduled'): string {
+  const summary = summaryOf({ role, status });
+  return JSON.stringify({ type: 'state', ...summary, presence: presenceOf(patient) });
+}
+
+/** Lets promises, timers and change detection settle. */
+export async function settle(fixture: ComponentFixture<unknown>): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve));
+  await fixture.whenStable();
+}
+
+/** The text of an element with its spaces collapsed. */
+export function textOf(element: HTMLElement): string {
+  return (element.textContent ?? '').replace(/\s+/g, ' ');
+}
+
+/** The button of `element` named `name`, if any. */
+export function buttonNamed(element: HTMLElement, name: string): HTMLButtonElement | undefined {
+  return [...element.querySelectorAll('button')].find((button) => button.textContent?.trim() === name);
 }

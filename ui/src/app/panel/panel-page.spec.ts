@@ -1,42 +1,33 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
+import type { Presence } from '#protocol/live';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { Presence } from '#protocol/live';
 import { paymentOf } from '../billing/testing';
 import { provideI18nTesting } from '../i18n/testing';
-import { CONFERENCE_LOADER } from '../live/conference';
-import { LIVE_WEB_SOCKET } from '../live/live-socket';
-import { FakeWebSocket, fakeConferenceLoader, summaryOf } from '../live/testing';
-import { apiErrorInterceptor } from '../shared/api-error';
+import { buttonNamed, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
+import { provideApiTesting } from '../shared/testing';
 import { PanelPage } from './panel-page';
 
 describe('PanelPage', () => {
-  let sockets: FakeWebSocket[];
+  let live: ReturnType<typeof liveTesting>;
   let backend: HttpTestingController;
-  let conferences: ReturnType<typeof fakeConferenceLoader>;
   let fixture: ComponentFixture<PanelPage>;
   let element: HTMLElement;
-  const latest = () => sockets[sockets.length - 1]!;
-  const sent = () => latest().sent.map((frame) => (JSON.parse(frame) as { type: string }).type);
-  const text = () => (element.textContent ?? '').replace(/\s+/g, ' ');
-  const button = (name: string) => [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-  const presence = (patient: Presence['patient']): Presence => ({ practitioner: 'online', patient, waitingSince: patient === 'waiting' ? '2026-06-15T08:31:00Z' : null });
-  const state = (patient: Presence['patient']) =>
-    JSON.stringify({ type: 'state', you: { role: 'practitioner' }, teleconsultation: summaryOf().teleconsultation, presence: presence(patient), media: summaryOf().media });
+  const latest = () => live.latest();
+  const sent = () => live.sent();
+  const text = () => textOf(element);
+  const button = (name: string) => buttonNamed(element, name);
+  const state = (patient: Parameters<typeof stateFrame>[1]) => stateFrame('practitioner', patient);
 
   beforeEach(() => {
-    sockets = [];
-    conferences = fakeConferenceLoader();
+    live = liveTesting();
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideRouter([]),
         provideI18nTesting('fr-FR'),
-        { provide: LIVE_WEB_SOCKET, useValue: (url: string) => { const s = new FakeWebSocket(url); sockets.push(s); return s; } },
-        { provide: CONFERENCE_LOADER, useValue: conferences.loader },
+        ...live.providers,
       ],
     });
     backend = TestBed.inject(HttpTestingController);
@@ -47,12 +38,6 @@ describe('PanelPage', () => {
     backend.verify();
   });
 
-  /** Lets promises, timers and change detection settle. */
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve));
-    await fixture.whenStable();
-  }
-
   /** The panel with the patient `patient`; a payment already requested, so hanging up is not held back. */
   async function render(patient: Presence['patient']): Promise<void> {
     fixture = TestBed.createComponent(PanelPage);
@@ -60,11 +45,11 @@ describe('PanelPage', () => {
     element = fixture.nativeElement as HTMLElement;
     await fixture.whenStable();
     backend.expectOne('/api/live/tc_1/practitioner/session').flush(summaryOf({ role: 'practitioner' }));
-    await settle();
+    await settle(fixture);
     backend.expectOne('/api/live/tc_1/practitioner/invoice').flush({ presetsCents: [3000], currency: 'EUR', maxCents: 50000, sandbox: true, payment: paymentOf() });
     latest().serverOpens();
     latest().serverSends(state(patient));
-    await settle();
+    await settle(fixture);
   }
 
   it('shows the waiting patient with Accepter / Refuser', async () => {
@@ -78,8 +63,8 @@ describe('PanelPage', () => {
   it('"Accepter" joins the call first, then has the connector admit the patient', async () => {
     await render('waiting');
     button('Accepter')!.click();
-    await settle();
-    const { deps, driver } = conferences.loaded[0]!;
+    await settle(fixture);
+    const { deps, driver } = live.conferences.loaded[0]!;
     expect([deps.presence(), deps.peerName]).toEqual(['waiting', 'Camille M.']);
     expect(driver.joined).toEqual([{ role: 'practitioner', displayName: 'Dr Claire Dubois' }]);
     expect(sent()).toEqual(['admit']);
@@ -89,11 +74,11 @@ describe('PanelPage', () => {
   it('approves a media-lobby knock at once when admitted, or as soon as the connector admits', async () => {
     await render('waiting');
     button('Accepter')!.click();
-    await settle();
-    const { driver } = conferences.loaded[0]!;
+    await settle(fixture);
+    const { driver } = live.conferences.loaded[0]!;
     driver.emit('knocking', { id: 'k1', name: 'Camille M.' });
     expect(driver.calls).toEqual(['join']);
-    latest().serverSends(JSON.stringify({ type: 'presence', presence: presence('admitted') }));
+    latest().serverSends(JSON.stringify({ type: 'presence', presence: presenceOf('admitted') }));
     expect(driver.calls).toEqual(['join', 'approve k1']);
     driver.emit('knocking', { id: 'k2', name: 'Camille M.' });
     expect(driver.calls).toEqual(['join', 'approve k1', 'approve k2']);
@@ -101,29 +86,29 @@ describe('PanelPage', () => {
 
   it('is back in the call after a reload while the patient is admitted; after hanging up, stays out until "Reprendre l\'appel"', async () => {
     await render('admitted');
-    expect(conferences.loaded.length).toBe(1);
+    expect(live.conferences.loaded.length).toBe(1);
     button('Raccrocher')!.click();
-    await settle();
-    expect(conferences.released.length).toBe(1);
+    await settle(fixture);
+    expect(live.conferences.released.length).toBe(1);
     expect(text()).toContain('Camille M. est en consultation.');
     expect(button('Terminer la téléconsultation')).toBeDefined();
     latest().serverSends(state('admitted'));
-    await settle();
-    expect(conferences.loaded.length).toBe(1);
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(1);
     button("Reprendre l'appel")!.click();
-    await settle();
-    expect(conferences.loaded.length).toBe(2);
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(2);
     expect(button('Terminer la téléconsultation')).toBeUndefined();
   });
 
   it('"Terminer la téléconsultation" asks the connector, whose status ends the page', async () => {
     await render('admitted');
     button('Raccrocher')!.click();
-    await settle();
+    await settle(fixture);
     button('Terminer la téléconsultation')!.click();
     expect(sent()).toEqual(['end']);
     latest().serverSends('{"type":"status","status":"ended"}');
-    await settle();
+    await settle(fixture);
     expect(text()).toContain('La consultation est terminée.');
     expect(latest().closedWith).toBe(1000);
   });
@@ -134,8 +119,8 @@ describe('PanelPage', () => {
     element = fixture.nativeElement as HTMLElement;
     await fixture.whenStable();
     backend.expectOne('/api/live/tc_1/practitioner/session').flush({ error: { code: 'SESSION_REQUIRED', message: 'x' } }, { status: 401, statusText: 'Unauthorized' });
-    await settle();
+    await settle(fixture);
     expect(element.querySelector('[role=alert]')?.textContent).toBeTruthy();
-    expect(sockets.length).toBe(0);
+    expect(live.sockets.length).toBe(0);
   });
 });

@@ -94,10 +94,8 @@ export class PanelPage {
   private readonly i18n = inject(I18n);
 
   protected readonly phase = computed<Phase>(() => {
-    if (this.client.loadError()) return 'error';
-    if (this.client.ended()) return 'ended';
-    if (!this.client.summary()) return 'loading';
-    return this.client.calling() ? 'call' : 'room';
+    const stage = this.client.stage();
+    return stage === 'ready' ? 'room' : stage;
   });
   protected readonly presence = this.client.presence;
   /** The practitioner hung up: do not re-enter the call by itself. */

@@ -2,20 +2,11 @@ import { TestBed } from '@angular/core/testing';
 import { Title } from '@angular/platform-browser';
 import { I18n } from '../i18n/i18n';
 import { provideI18nTesting } from '../i18n/testing';
+import { restoreDocumentAfterEach } from '../shared/testing';
 import { PATIENT_PATH, PatientApp, patientRouteOf } from './patient-app';
 
 describe('PatientApp (the patient\'s own entry)', () => {
-  let savedLang: string;
-  let savedTitle: string;
-
-  beforeEach(() => {
-    savedLang = document.documentElement.lang;
-    savedTitle = document.title;
-  });
-  afterEach(() => {
-    document.documentElement.lang = savedLang;
-    document.title = savedTitle;
-  });
+  restoreDocumentAfterEach();
 
   /** Renders the patient's entry as opened at `path`. */
   async function renderAt(path: string) {

@@ -1,14 +1,10 @@
 import { Component, output } from '@angular/core';
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
-import type { Presence } from '#protocol/live';
 import { provideI18nTesting } from '../i18n/testing';
-import { CONFERENCE_LOADER } from '../live/conference';
-import { LIVE_WEB_SOCKET } from '../live/live-socket';
-import { FakeWebSocket, fakeConferenceLoader, summaryOf } from '../live/testing';
-import { apiErrorInterceptor } from '../shared/api-error';
+import { buttonNamed, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
+import { provideApiTesting } from '../shared/testing';
 import { DeviceCheck } from './device-check';
 import { PatientPage } from './patient-page';
 
@@ -22,28 +18,23 @@ class ChosenDevices {
 }
 
 describe('PatientPage', () => {
-  let sockets: FakeWebSocket[];
+  let live: ReturnType<typeof liveTesting>;
   let backend: HttpTestingController;
-  let conferences: ReturnType<typeof fakeConferenceLoader>;
   let fixture: ComponentFixture<PatientPage>;
   let element: HTMLElement;
-  const latest = () => sockets[sockets.length - 1]!;
-  const sent = () => latest().sent.map((frame) => (JSON.parse(frame) as { type: string }).type);
-  const text = () => (element.textContent ?? '').replace(/\s+/g, ' ');
-  const button = (name: string) => [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-  const presence = (patient: Presence['patient']): Presence => ({ practitioner: 'online', patient, waitingSince: null });
-  const state = (patient: Presence['patient']) => JSON.stringify({ type: 'state', you: { role: 'patient' }, teleconsultation: summaryOf().teleconsultation, presence: presence(patient), media: summaryOf().media });
+  const latest = () => live.latest();
+  const sent = () => live.sent();
+  const text = () => textOf(element);
+  const button = (name: string) => buttonNamed(element, name);
+  const state = (patient: Parameters<typeof stateFrame>[1]) => stateFrame('patient', patient);
 
   beforeEach(() => {
-    sockets = [];
-    conferences = fakeConferenceLoader();
+    live = liveTesting();
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideI18nTesting('fr-FR'),
-        { provide: LIVE_WEB_SOCKET, useValue: (url: string) => { const s = new FakeWebSocket(url); sockets.push(s); return s; } },
-        { provide: CONFERENCE_LOADER, useValue: conferences.loader },
+        ...live.providers,
       ],
     });
     TestBed.overrideComponent(PatientPage, { remove: { imports: [DeviceCheck] }, add: { imports: [ChosenDevices] } });
@@ -55,23 +46,17 @@ describe('PatientPage', () => {
     backend.verify();
   });
 
-  /** Lets promises, timers and change detection settle. */
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve));
-    await fixture.whenStable();
-  }
-
   async function render(): Promise<void> {
     fixture = TestBed.createComponent(PatientPage);
     fixture.componentRef.setInput('id', 'tc_1');
     element = fixture.nativeElement as HTMLElement;
     await fixture.whenStable();
     backend.expectOne('/api/live/tc_1/patient/session').flush(summaryOf());
-    await settle();
+    await settle(fixture);
     backend.expectOne('/api/live/tc_1/patient/payment').flush({ payment: null });
     latest().serverOpens();
     latest().serverSends(state('absent'));
-    await settle();
+    await settle(fixture);
   }
 
   it('shows the appointment and the device check, then waits after knocking', async () => {
@@ -79,7 +64,7 @@ describe('PatientPage', () => {
     expect(element.querySelector('h1')?.textContent).toBe('Votre téléconsultation');
     expect(text()).toContain('Dr Claire Dubois');
     button("Rejoindre la salle d'attente")!.click();
-    await settle();
+    await settle(fixture);
     expect(sent()).toEqual(['knock']);
     expect(text()).toContain('Le praticien va vous accepter…');
   });
@@ -98,23 +83,23 @@ describe('PatientPage', () => {
     await render();
     button("Rejoindre la salle d'attente")!.click();
     latest().serverSends('{"type":"admitted"}');
-    await settle();
-    expect(conferences.loaded.length).toBe(1);
-    const { deps, driver } = conferences.loaded[0]!;
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(1);
+    const { deps, driver } = live.conferences.loaded[0]!;
     expect([deps.presence(), deps.peerName]).toEqual(['admitted', 'Dr Claire Dubois']);
     expect(driver.joined).toEqual([{ role: 'patient', displayName: 'Camille M.', cameraId: 'cam-2' }]);
     expect(driver.calls).toEqual(['join', 'knock']);
     expect(element.querySelector('tc-live-call')).not.toBeNull();
     // A later state that still says admitted does not start a second call.
     latest().serverSends(state('admitted'));
-    await settle();
-    expect(conferences.loaded.length).toBe(1);
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(1);
   });
 
   it('ends on the waiting room\'s denial and closes the live connection', async () => {
     await render();
     latest().serverSends('{"type":"denied"}');
-    await settle();
+    await settle(fixture);
     expect(element.querySelector('[data-testid=end-screen]')?.textContent).toContain('Le praticien ne peut pas vous recevoir');
     expect(latest().closedWith).toBe(1000);
   });
@@ -122,21 +107,21 @@ describe('PatientPage', () => {
   it('ends when the media lobby denies: the driver is released, the live connection closed', async () => {
     await render();
     latest().serverSends(state('admitted'));
-    await settle();
-    conferences.loaded[0]!.driver.emit('denied');
-    await settle();
+    await settle(fixture);
+    live.conferences.loaded[0]!.driver.emit('denied');
+    await settle(fixture);
     expect(text()).toContain('Le praticien ne peut pas vous recevoir');
-    expect(conferences.released.length).toBe(1);
+    expect(live.conferences.released.length).toBe(1);
     expect(latest().closedWith).toBe(1000);
   });
 
   it('hangs up for good: the end screen says so and the driver is released', async () => {
     await render();
     latest().serverSends(state('admitted'));
-    await settle();
+    await settle(fixture);
     [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Raccrocher')!.click();
-    await settle();
+    await settle(fixture);
     expect(element.querySelector('[data-testid=end-screen]')?.textContent).toBe('Vous avez quitté la consultation.');
-    expect(conferences.released.length).toBe(1);
+    expect(live.conferences.released.length).toBe(1);
   });
 });

@@ -59,10 +59,8 @@ export class PatientPage {
   /** The patient announced themselves in the waiting room (or the server says they are in it). */
   private readonly inWaitingRoom = signal(false);
   protected readonly phase = computed<Phase>(() => {
-    if (this.client.loadError()) return 'error';
-    if (this.client.ended()) return 'ended';
-    if (!this.client.summary()) return 'loading';
-    if (this.client.calling()) return 'call';
+    const stage = this.client.stage();
+    if (stage !== 'ready') return stage;
     return this.inWaitingRoom() ? 'waiting' : 'check';
   });
   protected readonly devices = signal<{ cameraId?: string; microphoneId?: string }>({});
