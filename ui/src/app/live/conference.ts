@@ -21,6 +21,9 @@ export interface LoadedConference {
   dispose(): Promise<void>;
 }
 
+const importJitsi = () => import('../../../../meet/drivers/jitsi');
+const importP2p = () => Promise.all([import('../../../../meet/drivers/p2p'), import('../../../../meet/drivers/ports')]);
+
 /**
  * The driver chosen by the connector's media settings, and how to release it. Each driver is
  * loaded with `import()` only when it is the configured one, so neither weighs on a page's
@@ -28,11 +31,11 @@ export interface LoadedConference {
  */
 export async function loadConferenceDriver(media: MediaSettings, deps: ConferenceDriverDeps): Promise<LoadedConference> {
   if (media.driver === 'jitsi' && media.jitsi) {
-    const { createJitsiDriver } = await import('../../../../meet/drivers/jitsi');
+    const { createJitsiDriver } = await importJitsi();
     const driver = createJitsiDriver({ ...media.jitsi, getToken: deps.getToken });
     return { driver, dispose: () => driver.leave() };
   }
-  const [{ createP2pDriver }, { livePorts }] = await Promise.all([import('../../../../meet/drivers/p2p'), import('../../../../meet/drivers/ports')]);
+  const [{ createP2pDriver }, { livePorts }] = await importP2p();
   const ports = livePorts(deps.channel, deps.presence());
   const driver = createP2pDriver({ signaling: ports.signaling, lobby: ports.lobby, iceServers: media.iceServers, peerName: deps.peerName });
   return {
@@ -44,8 +47,24 @@ export async function loadConferenceDriver(media: MediaSettings, deps: Conferenc
   };
 }
 
-/** How a page gets its conference driver: {@link loadConferenceDriver} (specs give a fake). */
-export const CONFERENCE_LOADER = new InjectionToken<typeof loadConferenceDriver>('CONFERENCE_LOADER', {
+/**
+ * Fetches the configured driver's code ahead of the call (once the session summary says which),
+ * so that joining does not wait for it; a failure is left for `loadConferenceDriver` to report.
+ */
+export function preloadConferenceDriver(media: MediaSettings): void {
+  void (media.driver === 'jitsi' && media.jitsi ? importJitsi() : importP2p()).catch(() => undefined);
+}
+
+/** How a page gets its conference driver. */
+export interface ConferenceLoader {
+  /** Loads, creates and returns the driver ({@link loadConferenceDriver}). */
+  load(media: MediaSettings, deps: ConferenceDriverDeps): Promise<LoadedConference>;
+  /** Fetches its code in advance ({@link preloadConferenceDriver}). */
+  preload(media: MediaSettings): void;
+}
+
+/** The page's {@link ConferenceLoader}: the real drivers (specs give a fake). */
+export const CONFERENCE_LOADER = new InjectionToken<ConferenceLoader>('CONFERENCE_LOADER', {
   providedIn: 'root',
-  factory: () => loadConferenceDriver,
+  factory: () => ({ load: loadConferenceDriver, preload: preloadConferenceDriver }),
 });

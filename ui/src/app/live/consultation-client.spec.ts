@@ -71,6 +71,7 @@ describe('ConsultationClient', () => {
     expect(client.stage()).toBe('ready');
     expect(client.summary()?.teleconsultation.id).toBe('tc_1');
     expect(latest().url).toBe(`ws://${location.host}/live/tc%201/practitioner`);
+    expect(live.conferences.preloaded).toEqual([summaryOf().media]);
     expect(client.peerName()).toBe('Camille M.');
     expect(client.appointmentDate()).toContain('2026');
   });

@@ -64,7 +64,7 @@ export class ConsultationClient {
   private readonly session = inject(LiveSession);
   private readonly i18n = inject(I18n);
   private readonly document = inject(DOCUMENT);
-  private readonly loadConference = inject(CONFERENCE_LOADER);
+  private readonly conferences = inject(CONFERENCE_LOADER);
 
   private readonly summarySignal = signal<SessionSummary | null>(null);
   private readonly presenceSignal = signal<Presence>(NO_ONE);
@@ -136,6 +136,7 @@ export class ConsultationClient {
     this.session.session(id, role).subscribe({
       next: (summary) => {
         this.summarySignal.set(summary);
+        this.conferences.preload(summary.media);
         this.socket.connect(liveUrl(this.document.location, id, role));
       },
       error: (error: unknown) => this.loadErrorSignal.set(loadFailureOf(error)),
@@ -151,7 +152,7 @@ export class ConsultationClient {
     this.mediaErrorSignal.set(false);
     let conference: LoadedConference;
     try {
-      conference = await this.loadConference(summary.media, {
+      conference = await this.conferences.load(summary.media, {
         channel: this.socket,
         presence: () => this.presenceSignal().patient,
         peerName: this.peerName(),

@@ -2,7 +2,7 @@ import type { ComponentFixture } from '@angular/core/testing';
 import type { MediaSettings, Presence, Role, SessionSummary, TeleconsultationSummary } from '#protocol/live';
 import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
 import { CONFERENCE_LOADER } from './conference';
-import type { ConferenceDriverDeps, LoadedConference } from './conference';
+import type { ConferenceDriverDeps, ConferenceLoader } from './conference';
 import { LIVE_WEB_SOCKET } from './live-socket';
 import type { LiveWebSocket } from './live-socket';
 
@@ -85,23 +85,27 @@ export class FakeDriver {
   }
 }
 
-/** A `CONFERENCE_LOADER` that hands out {@link FakeDriver}s and records each load and release. */
+/** A `CONFERENCE_LOADER` that hands out {@link FakeDriver}s and records each preload, load and release. */
 export function fakeConferenceLoader() {
+  const preloaded: MediaSettings[] = [];
   const loaded: { deps: ConferenceDriverDeps; driver: FakeDriver }[] = [];
   const released: FakeDriver[] = [];
-  const loader = async (_media: MediaSettings, deps: ConferenceDriverDeps): Promise<LoadedConference> => {
-    const driver = new FakeDriver();
-    loaded.push({ deps, driver });
-    return { driver: driver as unknown as ConferenceDriver, dispose: async () => void released.push(driver) };
+  const loader: ConferenceLoader = {
+    async load(_media, deps) {
+      const driver = new FakeDriver();
+      loaded.push({ deps, driver });
+      return { driver: driver as unknown as ConferenceDriver, dispose: async () => void released.push(driver) };
+    },
+    preload: (media) => void preloaded.push(media),
   };
-  return { loader, loaded, released };
+  return { loader, preloaded, loaded, released };
 }
 
 /**
  * What a live spec needs: providers that record every socket opened and every driver loaded
- * (with {@link fakeConferenceLoader}, or `loader`), and handles on them.
+ * (with {@link fakeConferenceLoader}, or its own `load`), and handles on them.
  */
-export function liveTesting(loader?: (media: MediaSettings, deps: ConferenceDriverDeps) => Promise<LoadedConference>) {
+export function liveTesting(load?: ConferenceLoader['load']) {
   const sockets: FakeWebSocket[] = [];
   const conferences = fakeConferenceLoader();
   const latest = () => sockets[sockets.length - 1]!;
@@ -110,7 +114,7 @@ export function liveTesting(loader?: (media: MediaSettings, deps: ConferenceDriv
     conferences,
     providers: [
       { provide: LIVE_WEB_SOCKET, useValue: (url: string) => { const socket = new FakeWebSocket(url); sockets.push(socket); return socket; } },
-      { provide: CONFERENCE_LOADER, useValue: loader ?? conferences.loader },
+      { provide: CONFERENCE_LOADER, useValue: load ? { ...conferences.loader, load } : conferences.loader },
     ],
     /** The socket opened last. */
     latest,
