@@ -70,7 +70,7 @@ export function parseAmount(input: unknown, opts: ParseAmountOptions): ParsedAmo
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return refuse('AMOUNT_INVALID', 'The amount must be an object with "value" (major units) or "cents".');
   }
-  const body = input as Record<string, unknown>;
+  const body = input as { value?: unknown; cents?: unknown; currency?: unknown };
   const hasValue = 'value' in body && body.value !== undefined;
   const hasCents = 'cents' in body && body.cents !== undefined;
   if (hasValue === hasCents) {

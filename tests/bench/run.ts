@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   'webhook-ingest': async () => (await import('./webhook-ingest.ts')).benchWebhookIngest(),
   'waiting-room': async () => (await import('./waiting-room.ts')).benchWaitingRoom(),
   notifications: async () => (await import('./notifications.ts')).benchNotifications(),
+  pages: async () => (await import('./pages.ts')).benchPages(),
 };
 
 const { dropTemplates } = await import('../support/database.ts');

@@ -151,13 +151,16 @@ describe('the UI pages under /app/', () => {
   const root = mkdtempSync(join(tmpdir(), 'tc-ui-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(root, 'main-ABCD1234.js'), 'console.log(1)');
+  const patientRoot = mkdtempSync(join(tmpdir(), 'tc-ui-patient-'));
+  writeFileSync(join(patientRoot, 'index.html'), '<!doctype html><title>patient</title>');
+  writeFileSync(join(patientRoot, 'main-EFGH5678.js'), 'console.log(2)');
   const app = Fastify();
   const warnings: string[] = [];
   const services = { log: { warn: (_o: unknown, msg: string) => warnings.push(msg) } } as unknown as Services;
 
   beforeAll(async () => {
-    await app.register(async (scope) => uiRoutes(scope, services, root));
-    await app.register(async (scope) => uiRoutes(scope, services, join(root, 'missing')), { prefix: '/other' });
+    await app.register(async (scope) => uiRoutes(scope, services, { panel: root, patient: patientRoot }));
+    await app.register(async (scope) => uiRoutes(scope, services, { panel: join(root, 'missing'), patient: join(root, 'missing') }), { prefix: '/other' });
     await app.ready();
   });
   afterAll(() => app.close());
@@ -174,6 +177,24 @@ describe('the UI pages under /app/', () => {
     expect(bundle.statusCode).toBe(200);
     expect(bundle.headers['cache-control']).toContain('immutable');
     expect((await app.inject({ url: '/app/missing.js' })).statusCode).toBe(404);
+  });
+
+  it('serves the patient\'s own entry under /app/patient/, uncached, with its bundles cached for good', async () => {
+    for (const url of ['/app/patient', '/app/patient/', '/app/patient/6f1c1d55-0000-4000-8000-000000000000', '/app/patient/6f1c1d55-0000-4000-8000-000000000000?x=1']) {
+      const page = await app.inject({ url });
+      expect([url, page.statusCode]).toEqual([url, 200]);
+      expect(page.body).toContain('<title>patient</title>');
+      expect(page.headers['cache-control']).toBe('no-store');
+    }
+    const bundle = await app.inject({ url: '/app/patient/main-EFGH5678.js' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.body).toBe('console.log(2)');
+    expect(bundle.headers['cache-control']).toContain('immutable');
+    expect((await app.inject({ url: '/app/patient/main-ABCD1234.js' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/app/patient/x' })).statusCode).toBe(404);
+    // The practitioner's app still answers next to it, and does not serve the patient's files.
+    expect((await app.inject({ url: '/app/panel/x/payments' })).body).toContain('<title>app</title>');
+    expect((await app.inject({ url: '/app/patients' })).body).toContain('<title>app</title>');
   });
 
   it('warns when the UI is not built', () => {

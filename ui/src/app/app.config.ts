@@ -1,18 +1,14 @@
-import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import { provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
 import type { ApplicationConfig } from '@angular/core';
 import { TitleStrategy, provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
-import { apiErrorInterceptor } from './shared/api-error';
-import { TranslatedTitleStrategy } from './shared/translated-title';
+import { TranslatedTitleStrategy } from './i18n/translated-title';
+import { provideUiCore } from './shared/providers';
 
-/** Providers of the whole UI. */
+/** Providers of the practitioner's app. */
 export const appConfig: ApplicationConfig = {
   providers: [
-    provideBrowserGlobalErrorListeners(),
-    provideZonelessChangeDetection(),
+    ...provideUiCore(),
     provideRouter(routes, withComponentInputBinding()),
     { provide: TitleStrategy, useExisting: TranslatedTitleStrategy },
-    provideHttpClient(withFetch(), withInterceptors([apiErrorInterceptor])),
   ],
 };

@@ -1,7 +1,11 @@
 import type { Routes } from '@angular/router';
-import type { TranslationKey } from './shared/i18n';
+import type { TranslationKey } from './i18n/i18n';
 
-/** Routes of the UI, served under `/app/`. Route titles are translation keys (see TranslatedTitleStrategy). */
+/**
+ * Routes of the practitioner's app, served under `/app/`. Route titles are translation keys
+ * (see TranslatedTitleStrategy). `/app/patient/…` is the patient's own entry (patient-main.ts),
+ * which the server serves instead of this app.
+ */
 export const routes: Routes = [
   {
     path: 'panel/:id/payments',
@@ -14,18 +18,8 @@ export const routes: Routes = [
     loadComponent: () => import('./panel/panel-page').then((m) => m.PanelPage),
   },
   {
-    path: 'patient/:id',
-    title: 'patient.title' satisfies TranslationKey,
-    loadComponent: () => import('./patient/patient-page').then((m) => m.PatientPage),
-  },
-  {
-    path: 'patient',
-    title: 'patient.title' satisfies TranslationKey,
-    loadComponent: () => import('./patient/patient-landing').then((m) => m.PatientLanding),
-  },
-  {
     path: '**',
     title: 'notFound.title' satisfies TranslationKey,
-    loadComponent: () => import('./shared/not-found-page').then((m) => m.NotFoundPage),
+    loadComponent: () => import('./not-found-page').then((m) => m.NotFoundPage),
   },
 ];

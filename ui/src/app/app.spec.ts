@@ -4,17 +4,15 @@ import { Title } from '@angular/platform-browser';
 import { Router, TitleStrategy, provideRouter, withComponentInputBinding } from '@angular/router';
 import { App } from './app';
 import { routes } from './app.routes';
-import { I18n } from './shared/i18n';
-import { TranslatedTitleStrategy } from './shared/translated-title';
-import { provideI18nTesting } from './shared/testing';
+import { I18n } from './i18n/i18n';
+import { TranslatedTitleStrategy } from './i18n/translated-title';
+import { provideI18nTesting } from './i18n/testing';
+import { restoreDocumentAfterEach } from './shared/testing';
 
-describe('App shell and routes', () => {
-  let savedLang: string;
-  let savedTitle: string;
+describe('App shell and routes (the practitioner\'s app)', () => {
+  restoreDocumentAfterEach();
 
   beforeEach(() => {
-    savedLang = document.documentElement.lang;
-    savedTitle = document.title;
     TestBed.configureTestingModule({
       providers: [
         provideRouter(routes, withComponentInputBinding()),
@@ -22,11 +20,6 @@ describe('App shell and routes', () => {
         provideI18nTesting('fr-FR'),
       ],
     });
-  });
-
-  afterEach(() => {
-    document.documentElement.lang = savedLang;
-    document.title = savedTitle;
   });
 
   /** Renders the shell at `url` and returns its element once the lazy page is in. */
@@ -40,7 +33,7 @@ describe('App shell and routes', () => {
   }
 
   it('shows the product name and the language switcher around the page', async () => {
-    const { element } = await renderAt('/patient');
+    const { element } = await renderAt('/nowhere');
     expect(element.querySelector('header .app-name')?.textContent?.trim()).toBe('Téléconsultation');
     expect(element.querySelectorAll('header tc-language-switcher button').length).toBe(2);
   });
@@ -49,11 +42,6 @@ describe('App shell and routes', () => {
     const { heading } = await renderAt('/panel/appt-42');
     expect(heading()).toBe('Espace praticien');
     expect(TestBed.inject(Title).getTitle()).toBe('Espace praticien · Téléconsultation');
-  });
-
-  it('loads the patient page at /patient', async () => {
-    const { heading } = await renderAt('/patient');
-    expect(heading()).toBe('Votre téléconsultation');
   });
 
   it('shows the not-found page for an unknown address and for /panel without id', async () => {

@@ -1,21 +1,16 @@
 import { ChangeDetectionStrategy, Component } from '@angular/core';
 import { RouterOutlet } from '@angular/router';
-import { LanguageSwitcher } from './shared/language-switcher';
-import { TranslatePipe } from './shared/i18n';
+import { PageShell } from './shared/page-shell';
 
-/** The shell: the product name and language switcher above the current page. */
+/** The practitioner's app (`/app/…` but `/app/patient/…`): the shell around the routed page. */
 @Component({
   selector: 'tc-root',
-  imports: [RouterOutlet, LanguageSwitcher, TranslatePipe],
+  imports: [RouterOutlet, PageShell],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <header class="app-header">
-      <span class="app-name">{{ 'app.title' | t }}</span>
-      <tc-language-switcher />
-    </header>
-    <main class="page">
+    <tc-page-shell>
       <router-outlet />
-    </main>
+    </tc-page-shell>
   `,
 })
 export class App {}

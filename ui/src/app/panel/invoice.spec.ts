@@ -1,16 +1,15 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { Subject } from 'rxjs';
 import type { PaymentSummary, ServerMessage } from '#protocol/live';
-import { apiErrorInterceptor } from '../shared/api-error';
-import { paymentOf } from '../shared/billing-api.testing';
-import type { InvoiceSettings } from '../shared/billing-api';
-import { I18n } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
-import { provideI18nTesting } from '../shared/testing';
+import { paymentOf } from '../billing/testing';
+import type { InvoiceSettings } from '../billing/billing-api';
+import { I18n } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
+import { provideI18nTesting } from '../i18n/testing';
+import { provideApiTesting, restoreDocumentAfterEach } from '../shared/testing';
 import { Invoice } from './invoice';
 
 const SETTINGS_URL = '/api/live/tc_1/practitioner/invoice';
@@ -21,19 +20,17 @@ function settingsOf(overrides: Partial<InvoiceSettings> = {}): InvoiceSettings {
 }
 
 describe('Invoice ("€ Facture")', () => {
+  restoreDocumentAfterEach();
   let backend: HttpTestingController;
   let live: Subject<ServerMessage>;
   let fixture: ComponentFixture<Invoice>;
   let element: HTMLElement;
-  let savedLang: string;
 
   beforeEach(() => {
-    savedLang = document.documentElement.lang;
     live = new Subject<ServerMessage>();
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideRouter([]),
         provideI18nTesting('fr-FR'),
         { provide: LiveSocket, useValue: { messages$: live.asObservable() } },
@@ -41,10 +38,7 @@ describe('Invoice ("€ Facture")', () => {
     });
     backend = TestBed.inject(HttpTestingController);
   });
-  afterEach(() => {
-    backend.verify();
-    document.documentElement.lang = savedLang;
-  });
+  afterEach(() => backend.verify());
 
   async function render(settings: InvoiceSettings = settingsOf(), inCall = false): Promise<Invoice> {
     fixture = TestBed.createComponent(Invoice);

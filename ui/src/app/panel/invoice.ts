@@ -1,11 +1,15 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { PaymentSummary } from '#protocol/live';
-import { BillingApi, amountFieldText, billingErrorMessage, currencySymbol, formatMoney, followLivePayment, nextPayment, parseTypedAmount, paymentStatusKey } from '../shared/billing-api';
-import type { BillingMessage, InvoiceSettings } from '../shared/billing-api';
-import { I18n, TranslatePipe } from '../shared/i18n';
-import type { TranslationKey } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
+import { BillingApi } from '../billing/billing-api';
+import type { InvoiceSettings } from '../billing/billing-api';
+import { billingErrorMessage } from '../billing/billing-messages';
+import type { BillingMessage } from '../billing/billing-messages';
+import { followLivePayment, nextPayment, paymentStatusKey } from '../billing/live-payment';
+import { amountFieldText, currencySymbol, formatMoney, parseTypedAmount } from '../billing/money';
+import { I18n, TranslatePipe } from '../i18n/i18n';
+import type { TranslationKey } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
 
 /**
  * "€ Facture" on the practitioner's panel: a button that opens a dialog with the clinic's preset

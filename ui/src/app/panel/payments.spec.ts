@@ -1,14 +1,13 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { routes } from '../app.routes';
-import { apiErrorInterceptor } from '../shared/api-error';
-import type { PaymentListItem } from '../shared/billing-api';
-import { paymentOf } from '../shared/billing-api.testing';
-import { provideI18nTesting } from '../shared/testing';
+import type { PaymentListItem } from '../billing/billing-api';
+import { paymentOf } from '../billing/testing';
+import { provideI18nTesting } from '../i18n/testing';
+import { provideApiTesting } from '../shared/testing';
 import { PaymentsPage, formatStartsAt } from './payments';
 
 const LIST_URL = '/api/live/tc_1/practitioner/payments';
@@ -28,8 +27,7 @@ describe('PaymentsPage ("Suivi des paiements")', () => {
   beforeEach(() => {
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideRouter(routes, withComponentInputBinding()),
         provideI18nTesting('fr-FR'),
       ],

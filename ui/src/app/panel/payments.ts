@@ -1,11 +1,14 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { TeleconsultationSummary } from '#protocol/live';
-import { BillingApi, formatMoney, localeOf, paymentStatusKey } from '../shared/billing-api';
-import type { BillingMessage, PaymentListItem } from '../shared/billing-api';
-import { billingErrorMessage } from '../shared/billing-api';
-import { I18n, TranslatePipe } from '../shared/i18n';
-import type { Language, TranslationKey } from '../shared/i18n';
+import { BillingApi } from '../billing/billing-api';
+import type { PaymentListItem } from '../billing/billing-api';
+import { billingErrorMessage } from '../billing/billing-messages';
+import type { BillingMessage } from '../billing/billing-messages';
+import { paymentStatusKey } from '../billing/live-payment';
+import { formatMoney } from '../billing/money';
+import { I18n, TranslatePipe, localeOf } from '../i18n/i18n';
+import type { Language, TranslationKey } from '../i18n/i18n';
 
 /** Date and time of a teleconsultation in the browser's time zone ("15 juin 2026, 10:30"). */
 export function formatStartsAt(iso: string, language: Language): string {

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, effect, inject, output, signal, viewChild } from '@angular/core';
-import { TranslatePipe } from '../shared/i18n';
+import { TranslatePipe } from '../i18n/i18n';
 
 interface DeviceOption {
   id: string;

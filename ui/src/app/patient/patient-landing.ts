@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component } from '@angular/core';
-import { TranslatePipe } from '../shared/i18n';
+import { TranslatePipe } from '../i18n/i18n';
 
 /** `/patient` without a teleconsultation: the patient arrived without their link. */
 @Component({

@@ -1,43 +1,37 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { Subject } from 'rxjs';
 import type { PaymentSummary, ServerMessage } from '#protocol/live';
-import { apiErrorInterceptor } from '../shared/api-error';
-import { paymentOf } from '../shared/billing-api.testing';
-import { I18n } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
-import { provideI18nTesting } from '../shared/testing';
+import { paymentOf } from '../billing/testing';
+import { I18n } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
+import { provideI18nTesting } from '../i18n/testing';
+import { provideApiTesting, restoreDocumentAfterEach } from '../shared/testing';
 import { PatientPayment } from './payment';
 
 const PAYMENT_URL = '/api/live/tc_1/patient/payment';
 const plain = (text: string | null | undefined) => (text ?? '').replace(/[\u00a0\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
 
 describe('PatientPayment (end-of-call payment)', () => {
+  restoreDocumentAfterEach();
   let backend: HttpTestingController;
   let live: Subject<ServerMessage>;
   let fixture: ComponentFixture<PatientPayment>;
   let element: HTMLElement;
-  let savedLang: string;
 
   beforeEach(() => {
-    savedLang = document.documentElement.lang;
     live = new Subject<ServerMessage>();
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([apiErrorInterceptor])),
-        provideHttpClientTesting(),
+        ...provideApiTesting(),
         provideI18nTesting('fr-FR'),
         { provide: LiveSocket, useValue: { messages$: live.asObservable() } },
       ],
     });
     backend = TestBed.inject(HttpTestingController);
   });
-  afterEach(() => {
-    backend.verify();
-    document.documentElement.lang = savedLang;
-  });
+  afterEach(() => backend.verify());
 
   async function render(payment: PaymentSummary | null): Promise<void> {
     fixture = TestBed.createComponent(PatientPayment);

@@ -1,8 +1,10 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import type { PaymentSummary } from '#protocol/live';
-import { BillingApi, followLivePayment, formatMoney, isPayable, nextPayment } from '../shared/billing-api';
-import { I18n, TranslatePipe } from '../shared/i18n';
-import { LiveSocket } from '../shared/live-socket';
+import { BillingApi } from '../billing/billing-api';
+import { followLivePayment, isPayable, nextPayment } from '../billing/live-payment';
+import { formatMoney } from '../billing/money';
+import { I18n, TranslatePipe } from '../i18n/i18n';
+import { LiveSocket } from '../live/live-socket';
 
 /**
  * The patient's payment, on the patient page and its end-of-call screen: the amount and a

@@ -3,8 +3,8 @@ import type { HttpInterceptorFn } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom, throwError } from 'rxjs';
-import type { Observable } from 'rxjs';
 import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor, isApiErrorBody } from './api-error';
+import { failureOf } from './testing';
 
 describe('apiErrorInterceptor', () => {
   let http: HttpClient;
@@ -16,14 +16,6 @@ describe('apiErrorInterceptor', () => {
     });
     http = TestBed.inject(HttpClient);
     backend = TestBed.inject(HttpTestingController);
-  }
-
-  /** Subscribes to `request$` and resolves with the error it fails with (or rejects if it succeeds). */
-  function failureOf(request$: Observable<unknown>): Promise<unknown> {
-    return firstValueFrom(request$).then(
-      (value) => Promise.reject(new Error(`expected a failure, got ${JSON.stringify(value)}`)),
-      (error: unknown) => error,
-    );
   }
 
   afterEach(() => backend.verify());

@@ -1,28 +1,33 @@
-import { BROWSER_LANGUAGE, LANGUAGE_STORAGE } from './i18n';
-import type { LanguageStorage } from './i18n';
-import type { Provider } from '@angular/core';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
+import type { EnvironmentProviders, Provider } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { apiErrorInterceptor } from './api-error';
 
-/** An in-memory `LanguageStorage` for specs; `failing` makes every call throw like blocked storage. */
-export class MemoryStorage implements LanguageStorage {
-  readonly items = new Map<string, string>();
-
-  constructor(private readonly failing = false) {}
-
-  getItem(key: string): string | null {
-    if (this.failing) throw new DOMException('Storage is blocked', 'SecurityError');
-    return this.items.get(key) ?? null;
-  }
-
-  setItem(key: string, value: string): void {
-    if (this.failing) throw new DOMException('Storage is blocked', 'SecurityError');
-    this.items.set(key, value);
-  }
+/** HttpClient with the UI's error interceptor, answered by `HttpTestingController`. */
+export function provideApiTesting(): (Provider | EnvironmentProviders)[] {
+  return [provideHttpClient(withInterceptors([apiErrorInterceptor])), provideHttpClientTesting()];
 }
 
-/** Providers that give `I18n` a chosen browser language and storage instead of the real ones. */
-export function provideI18nTesting(browserLanguage: string, storage: LanguageStorage | null = new MemoryStorage()): Provider[] {
-  return [
-    { provide: BROWSER_LANGUAGE, useValue: browserLanguage },
-    { provide: LANGUAGE_STORAGE, useValue: storage },
-  ];
+/** Subscribes to `request$` and resolves with the error it fails with (or rejects if it succeeds). */
+export function failureOf(request$: Observable<unknown>): Promise<unknown> {
+  return firstValueFrom(request$).then(
+    (value) => Promise.reject(new Error(`expected a failure, got ${JSON.stringify(value)}`)),
+    (error: unknown) => error,
+  );
+}
+
+/** In a `describe`: gives `<html lang>` and the document title back as each spec found them. */
+export function restoreDocumentAfterEach(): void {
+  let lang = '';
+  let title = '';
+  beforeEach(() => {
+    lang = document.documentElement.lang;
+    title = document.title;
+  });
+  afterEach(() => {
+    document.documentElement.lang = lang;
+    document.title = title;
+  });
 }

@@ -24,11 +24,11 @@ export const LIVE_WEB_SOCKET = new InjectionToken<(url: string) => LiveWebSocket
 /** Where the connection stands. `ended`: the server closed it for good (see `endReason`). */
 export type LiveSocketStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'ended';
 
-/** Why the server ended the connection (connector/live/protocol.ts CLOSE_CODES). */
+/** Why the server ended the connection (CLOSE_CODES of protocol/live.ts). */
 export type LiveEndReason = 'unauthorized' | 'gone' | 'replaced' | 'policy';
 
 const OPEN = 1;
-// CLOSE_CODES of connector/live/protocol.ts: closes after which reconnecting cannot help.
+// CLOSE_CODES of protocol/live.ts, copied (a value import would bring typebox into the pages; live-socket.spec checks the copy): closes after which reconnecting cannot help.
 const FINAL_CLOSES: Readonly<Record<number, LiveEndReason>> = { 4401: 'unauthorized', 4410: 'gone', 4409: 'replaced', 1008: 'policy' };
 const SERVER_TYPES = new Set<string>(['state', 'presence', 'admitted', 'denied', 'signal', 'chat', 'pointer', 'draw', 'camera', 'status', 'payment', 'pong', 'error']);
 

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, output, signal, viewChild } from '@angular/core';
 import type { ConferenceDriver, RemoteTrack } from '../../../../meet/drivers/conference';
-import { TranslatePipe } from './i18n';
+import { TranslatePipe } from '../i18n/i18n';
 
 /**
  * The call itself, for both pages: the other side's video large, our own small, and the

@@ -1,27 +1,12 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
-import type { Observable } from 'rxjs';
-import type { SessionSummary } from '#protocol/live';
-import { ApiError, NETWORK_ERROR_CODE, apiErrorInterceptor } from './api-error';
+import { ApiError, NETWORK_ERROR_CODE } from '../shared/api-error';
+import { failureOf, provideApiTesting } from '../shared/testing';
 import { LiveSession } from './live-session';
+import { summaryOf } from './testing';
 
-const summary: SessionSummary = {
-  you: { role: 'patient' },
-  teleconsultation: {
-    id: 'tc_1', status: 'scheduled', startsAt: '2026-06-15T08:30:00Z', durationMinutes: 20,
-    practitionerName: 'Dr Claire Dubois', patientName: 'Camille M.', timezone: 'Europe/Paris',
-  },
-  media: { driver: 'p2p', iceServers: [] },
-};
-
-function failureOf(request$: Observable<unknown>): Promise<unknown> {
-  return firstValueFrom(request$).then(
-    (value) => Promise.reject(new Error(`expected a failure, got ${JSON.stringify(value)}`)),
-    (error: unknown) => error,
-  );
-}
+const summary = summaryOf();
 
 describe('LiveSession', () => {
   let session: LiveSession;
@@ -29,7 +14,7 @@ describe('LiveSession', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([apiErrorInterceptor])), provideHttpClientTesting()],
+      providers: provideApiTesting(),
     });
     session = TestBed.inject(LiveSession);
     backend = TestBed.inject(HttpTestingController);

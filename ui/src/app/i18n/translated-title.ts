@@ -4,11 +4,11 @@ import { TitleStrategy } from '@angular/router';
 import type { RouterStateSnapshot } from '@angular/router';
 import { I18n, isTranslationKey } from './i18n';
 import type { TranslationKey } from './i18n';
+import { documentTitle } from './document-title';
 
 /**
  * Sets the document title from the route's `title`, a translation key, as
- * "Page · Téléconsultation", and follows language changes. A distinct title per page lets
- * screen-reader users know where they landed (WCAG 2.4.2).
+ * "Page · Téléconsultation" ({@link documentTitle}), and follows language changes.
  */
 @Injectable({ providedIn: 'root' })
 export class TranslatedTitleStrategy extends TitleStrategy {
@@ -18,11 +18,7 @@ export class TranslatedTitleStrategy extends TitleStrategy {
 
   constructor() {
     super();
-    effect(() => {
-      const key = this.pageKey();
-      const app = this.i18n.t('app.title');
-      this.title.setTitle(key === null || key === 'app.title' ? app : `${this.i18n.t(key)} · ${app}`);
-    });
+    effect(() => this.title.setTitle(documentTitle(this.i18n, this.pageKey())));
   }
 
   /** Called by the router after each navigation. */

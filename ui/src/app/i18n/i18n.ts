@@ -46,6 +46,11 @@ export const BROWSER_LANGUAGE = new InjectionToken<string>('BROWSER_LANGUAGE', {
   factory: () => inject(DOCUMENT).defaultView?.navigator.language ?? '',
 });
 
+/** The Intl locale of a UI language. */
+export function localeOf(language: Language): string {
+  return language === 'fr' ? 'fr-FR' : 'en-GB';
+}
+
 /** True when `value` is one of the UI languages. */
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);

@@ -1,40 +1,8 @@
 import { TestBed } from '@angular/core/testing';
+import { CLOSE_CODES } from '#protocol/live';
 import type { ServerMessage } from '#protocol/live';
 import { LIVE_WEB_SOCKET, LiveSocket, liveUrl, parseServerMessage, reconnectDelay } from './live-socket';
-import type { LiveWebSocket } from './live-socket';
-
-/** A scripted WebSocket: the spec opens, delivers and closes it. */
-class FakeWebSocket implements LiveWebSocket {
-  readyState = 0;
-  onopen: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  readonly sent: string[] = [];
-  closedWith: number | undefined;
-
-  constructor(readonly url: string) {}
-
-  send(data: string): void {
-    if (this.readyState !== 1) throw new Error('not open');
-    this.sent.push(data);
-  }
-  close(code?: number): void {
-    this.closedWith = code;
-    this.readyState = 3;
-  }
-  serverOpens(): void {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  serverSends(data: string): void {
-    this.onmessage?.(new MessageEvent('message', { data }));
-  }
-  serverCloses(code: number): void {
-    this.readyState = 3;
-    this.onclose?.(new CloseEvent('close', { code }));
-  }
-}
+import { FakeWebSocket } from './testing';
 
 describe('LiveSocket', () => {
   let sockets: FakeWebSocket[];
@@ -114,6 +82,15 @@ describe('LiveSocket', () => {
       expect(sockets.length).toBe(1);
     });
   }
+
+  it('knows every final close code of the contract (CLOSE_CODES of protocol/live.ts)', () => {
+    for (const [reason, code] of Object.entries(CLOSE_CODES)) {
+      live.connect('ws://host/live/tc_1/patient');
+      latest().serverOpens();
+      latest().serverCloses(code);
+      expect([code, live.endReason()]).toEqual([code, reason as never]);
+    }
+  });
 
   it('does not reconnect after close()', () => {
     live.connect('ws://host/live/tc_1/patient');

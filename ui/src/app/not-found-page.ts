@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component } from '@angular/core';
-import { TranslatePipe } from './i18n';
+import { TranslatePipe } from './i18n/i18n';
 
 /** Shown for any address the UI does not know. */
 @Component({
