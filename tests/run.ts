@@ -13,7 +13,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Jasmine from 'jasmine';
 import { chromiumPath } from './support/chromium.ts';
-import { dropTemplates } from './support/database.ts';
+import { dropLeftovers, dropTemplates } from './support/database.ts';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -69,6 +69,12 @@ async function runNodeSpecs(): Promise<Totals> {
   });
   const started = Date.now();
   await jasmine.execute();
+  // A suite that left its app and database open fails the run (they are closed here, apps first).
+  const leftovers = await dropLeftovers();
+  if (leftovers.length > 0) {
+    totals.failed++;
+    console.log(`✗ test databases left open by their suites (now closed): ${leftovers.join(', ')}`);
+  }
   await dropTemplates().catch((err: unknown) => console.log(`could not drop test databases: ${String(err)}`));
   console.log(`node specs: ${totals.passed} passed, ${totals.failed} failed (${files.length} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return totals;

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import { applyAgendaEvent, RECONCILE_QUEUE, reconcile } from '../../connector/agenda/sync.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import type { AgendaHub } from '../fakes/agenda-hub.ts';
+import { eventually, jobsSettled, useAppWithHub, type TestApp } from '../support/harness.ts';
 
 /** Row counts of every table: "nothing stored half-way" means these do not move. */
 async function snapshot(t: TestApp): Promise<Record<string, number>> {
@@ -33,23 +33,13 @@ async function teleconsultationOf(t: TestApp, appointmentId: string) {
 }
 
 describe('agenda webhooks', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
   const logs: string[] = [];
+  const { t, hub } = useAppWithHub(() => ({
+    env: { AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
+    logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
+  }));
   let target: string;
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({
-      env: { ...agendaEnv(hub), AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
-      logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
-    });
-    target = `${t.url}/webhooks/agenda`;
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  beforeAll(() => { target = `${t.url}/webhooks/agenda`; });
   beforeEach(() => hub.reset());
 
   it('turns a teleconsultation appointment into one teleconsultation with its links written back', async () => {

@@ -7,20 +7,10 @@ import { buildApp } from '../../connector/app.ts';
 import { teleconsultations } from '../../connector/db/schema/index.ts';
 import { createApiKey, revokeApiKey } from '../../connector/integrators/api-keys.ts';
 import { generateOpenApi } from '../../connector/scripts/write-openapi.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, jobsSettled, startTestApp, useAppWithHub, type TestApp } from '../support/harness.ts';
 
 describe('integrator API', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub();
 
   it('lists only the key\'s clinic teleconsultations, with status and no patient data', async () => {
     const mine = hub.upsert(hub.makeAppointment({ clinicId: 'clinic-a' }));
