@@ -231,8 +231,10 @@ describe('agenda webhooks', () => {
   it('delays the write-back while the agenda API fails (500, timeout) and delivers it when it recovers', async () => {
     await jobsSettled(t, ['agenda-event', 'agenda-writeback']);
     const a = hub.upsert(hub.makeAppointment());
-    hub.failNext(1, { status: 500 });
-    hub.failNext(1, { delayMs: 2000 });
+    // Its own write-back fails, not one another spec's app is still retrying.
+    const writeBack = `/appointments/${encodeURIComponent(a.id)}/teleconsultation`;
+    hub.failNext(1, { status: 500, path: writeBack });
+    hub.failNext(1, { delayMs: 2000, path: writeBack });
     expect((await hub.deliver(target, 'appointment.created', a)).status).toBe(202);
     // Synced means the agenda answered 204 to us, which only the third attempt can get.
     const [tc] = await eventually(async () => {
