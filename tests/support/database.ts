@@ -175,6 +175,11 @@ export async function freshDatabase(): Promise<TestDatabase> {
   return testDatabase(`pglite#${++suites}`, undefined, pglite, () => pglite.close());
 }
 
+/** How many test databases are made and not dropped yet. */
+export function openDatabaseCount(): number {
+  return live.size;
+}
+
 /**
  * Drops the databases that their suites left (closing their apps first) and returns their
  * names: a suite that does not close what it opened is reported by the run.
