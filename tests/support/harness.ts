@@ -115,6 +115,7 @@ export type AppOptionsOf<F extends FakeStarters> = (started: { hub: AgendaHub } 
  * was started is closed before the error is thrown.
  */
 export async function startAppWithHub<F extends FakeStarters>(fakes: F, options?: AppOptionsOf<F>): Promise<AppWithHub<F> & Closable> {
+  for (const taken of ['t', 'hub']) if (taken in fakes) throw new Error(`a fake cannot be called "${taken}"`);
   const opened: Closable[] = [];
   let t: TestApp | undefined;
   const close = async () => {
