@@ -6,6 +6,8 @@
  *   2. UI specs (Karma + Jasmine in Chromium), when the Angular workspace is present.
  *
  * Arguments filter the Node spec files by substring (`npm test -- webhooks`).
+ * Node specs run in random order; the seed is printed, and `--seed=N` replays that order
+ * (`npm test -- --seed=1234 webhooks`).
  * Chromium is required: without it the run stops with a message rather than skip tests.
  */
 import { spawn } from 'node:child_process';
@@ -13,11 +15,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Jasmine from 'jasmine';
 import { chromiumPath } from './support/chromium.ts';
-import { dropTemplates } from './support/database.ts';
+import { dropLeftovers, dropTemplates } from './support/database.ts';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const skipUi = process.argv.includes('--no-ui') || filters.length > 0;
+const seedArg = process.argv.find((a) => a.startsWith('--seed='))?.slice('--seed='.length);
+const seed = seedArg === undefined ? Math.floor(Math.random() * 100_000) : Number(seedArg);
+if (!Number.isSafeInteger(seed)) {
+  console.error(`--seed takes a whole number (got "${seedArg}").`);
+  process.exit(1);
+}
 
 function specFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -41,8 +49,10 @@ async function runNodeSpecs(): Promise<Totals> {
   const jasmine = new Jasmine({ projectBaseDir: root });
   jasmine.exitOnCompletion = false;
   jasmine.loadConfig({ spec_dir: '.', spec_files: files, stopSpecOnExpectationFailure: false });
-  // Suites share an app per suite: specs run in the order written.
-  jasmine.randomizeTests(false);
+  // Each spec sets up what it needs (its own teleconsultation, clock…): any order must pass.
+  jasmine.randomizeTests(true);
+  jasmine.seed(seed);
+  console.log(`node specs: random order, seed ${seed} (replay: npm test -- --seed=${seed}${filters.map((f) => ` ${f}`).join('')})`);
   (jasmine as unknown as { jasmine: { DEFAULT_TIMEOUT_INTERVAL: number } }).jasmine.DEFAULT_TIMEOUT_INTERVAL = 120_000;
   const totals: Totals = { passed: 0, failed: 0 };
   jasmine.clearReporters();
@@ -69,8 +79,14 @@ async function runNodeSpecs(): Promise<Totals> {
   });
   const started = Date.now();
   await jasmine.execute();
+  // A suite that left its app and database open fails the run (they are closed here, apps first).
+  const leftovers = await dropLeftovers();
+  if (leftovers.length > 0) {
+    totals.failed++;
+    console.log(`✗ test databases left open by their suites (now closed): ${leftovers.join(', ')}`);
+  }
   await dropTemplates().catch((err: unknown) => console.log(`could not drop test databases: ${String(err)}`));
-  console.log(`node specs: ${totals.passed} passed, ${totals.failed} failed (${files.length} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`node specs: ${totals.passed} passed, ${totals.failed} failed (${files.length} files, ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${seed})`);
   return totals;
 }
 

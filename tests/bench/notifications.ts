@@ -18,7 +18,7 @@ import type { ChannelProviders } from '../../connector/notifications/send.ts';
 import { startSendgridFake } from '../fakes/sendgrid.ts';
 import { startTwilioFake } from '../fakes/twilio.ts';
 import { dropTemplates, freshDatabase } from '../support/database.ts';
-import { startTestApp } from '../support/harness.ts';
+import { startTestApp, type TestApp } from '../support/harness.ts';
 
 const TARGET_P99_MS = 2000;
 const WINDOW_MS = 60_000;
@@ -71,16 +71,17 @@ export async function benchNotifications(): Promise<void> {
   const fakes = await new Promise<FakesInfo>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
   const ask = () => new Promise<Arrivals>((resolve) => { worker.once('message', resolve); worker.postMessage('report'); });
   const database = await freshDatabase();
-  const t = await startTestApp({
-    database,
-    env: {
-      PUBLIC_URL: 'https://bench.example.test',
-      MAIL_FROM: 'rdv@bench.example.test',
-      SENDGRID_API_KEY: fakes.sendgrid.apiKey, SENDGRID_API_URL: fakes.sendgrid.url, SENDGRID_WEBHOOK_PUBLIC_KEY: fakes.sendgrid.publicKey,
-      TWILIO_ACCOUNT_SID: fakes.twilio.accountSid, TWILIO_AUTH_TOKEN: fakes.twilio.authToken, TWILIO_FROM: '+15005550006', TWILIO_API_URL: fakes.twilio.url,
-    },
-  });
+  let t: TestApp | undefined;
   try {
+    t = await startTestApp({
+      database,
+      env: {
+        PUBLIC_URL: 'https://bench.example.test',
+        MAIL_FROM: 'rdv@bench.example.test',
+        SENDGRID_API_KEY: fakes.sendgrid.apiKey, SENDGRID_API_URL: fakes.sendgrid.url, SENDGRID_WEBHOOK_PUBLIC_KEY: fakes.sendgrid.publicKey,
+        TWILIO_ACCOUNT_SID: fakes.twilio.accountSid, TWILIO_AUTH_TOKEN: fakes.twilio.authToken, TWILIO_FROM: '+15005550006', TWILIO_API_URL: fakes.twilio.url,
+      },
+    });
     const callMs: number[] = [];
     let acknowledged = 0;
     const real = t.app.notifications.providers;
@@ -170,7 +171,8 @@ export async function benchNotifications(): Promise<void> {
     console.log(`  provider calls (our side, SDK included): p50 ${percentile(callMs, 50)} ms, p99 ${percentile(callMs, 99)} ms`);
     console.log(`  lost: ${lost} (must be 0), duplicates: ${duplicates} (must be 0), rows sent: ${statusRow?.sent ?? 0}/${due.size}`);
   } finally {
-    await t.close();
+    // The app before its database.
+    await t?.close();
     await database.drop();
     worker.postMessage('close');
     await new Promise((r) => worker.once('exit', r));

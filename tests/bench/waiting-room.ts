@@ -135,9 +135,11 @@ export async function benchWaitingRoom(): Promise<void> {
   const database: TestDatabase = await freshDatabase();
   // Workers off: the write-back jobs are planned (as in production) but the agenda is not called.
   const env = { AGENDA_API_URL: 'http://127.0.0.1:9', AGENDA_API_TOKEN: 'bench', AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from('bench-secret-bench-secret-123456').toString('base64')}`, WORKERS: 'off', REDIS_URL: redisUrl };
-  const a = await startTestApp({ database, env });
-  const b = await startTestApp({ database, env });
+  let a: TestApp | undefined;
+  let b: TestApp | undefined;
   try {
+    a = await startTestApp({ database, env });
+    b = await startTestApp({ database, env });
     const rss = () => `${Math.round(process.memoryUsage().rss / 1e6)} MB`;
     const one = await connectPairs(a, a);
     const oneMs = await knockAll(one);
@@ -153,8 +155,9 @@ export async function benchWaitingRoom(): Promise<void> {
       ['process memory (both apps and 4,000 client sockets)', `${memoryOne} / ${memoryTwo}`],
     ]);
   } finally {
-    await b.close();
-    await a.close();
+    // Both apps before the database they share (drop() would close any left open first).
+    await b?.close();
+    await a?.close();
     await database.drop();
   }
 }

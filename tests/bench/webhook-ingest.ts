@@ -10,7 +10,7 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { makeAppointment } from '../fakes/agenda-hub.ts';
 import { freshDatabase } from '../support/database.ts';
-import { startTestApp } from '../support/harness.ts';
+import { startTestApp, type TestApp } from '../support/harness.ts';
 import { percentile, printTable } from './report.ts';
 
 const CONCURRENCY = 16;
@@ -20,6 +20,8 @@ const HALF_LOAD_SECONDS = 8;
 
 async function rawCommitRate(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+  // An idle connection that fails is emitted on the pool; unlistened, it would throw.
+  pool.on('error', (err) => console.log(`bench connection lost: ${(err as { code?: string }).code ?? err.message}`));
   await pool.query('create table if not exists bench_raw (id bigserial primary key, body jsonb not null, at timestamptz not null default now())');
   const body = JSON.stringify(makeAppointment());
   let next = 0;
@@ -130,12 +132,14 @@ export async function benchWebhookIngest(): Promise<void> {
     await database.drop();
     return;
   }
-  const raw = await rawCommitRate(database.url);
-  const secret = `whsec_${Buffer.from(randomUUID() + randomUUID()).toString('base64')}`;
-  // Workers off: this measures the acknowledgement path (verify, check, record the job); applying comes after.
-  const t = await startTestApp({ database, env: { AGENDA_API_URL: 'http://127.0.0.1:9', AGENDA_API_TOKEN: 'bench', AGENDA_WEBHOOK_SECRET: secret, WORKERS: 'off' } });
-  const load = startLoadWorker({ url: `${t.url}/webhooks/agenda`, secret });
+  let t: TestApp | undefined;
+  let load: ReturnType<typeof startLoadWorker> | undefined;
   try {
+    const raw = await rawCommitRate(database.url);
+    const secret = `whsec_${Buffer.from(randomUUID() + randomUUID()).toString('base64')}`;
+    // Workers off: this measures the acknowledgement path (verify, check, record the job); applying comes after.
+    t = await startTestApp({ database, env: { AGENDA_API_URL: 'http://127.0.0.1:9', AGENDA_API_TOKEN: 'bench', AGENDA_WEBHOOK_SECRET: secret, WORKERS: 'off' } });
+    load = startLoadWorker({ url: `${t.url}/webhooks/agenda`, secret });
     await load.run({ mode: 'closed', count: 300 }); // warm-up
     const peakRun = await load.run({ mode: 'closed', count: PEAK_REQUESTS });
     const peak = PEAK_REQUESTS / peakRun.seconds;
@@ -156,8 +160,9 @@ export async function benchWebhookIngest(): Promise<void> {
       ['non-2xx answers', String(failures)],
     ]);
   } finally {
-    await load.close();
-    await t.close();
+    await load?.close();
+    // The app before its database.
+    await t?.close();
     await database.drop();
   }
 }

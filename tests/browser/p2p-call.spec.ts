@@ -5,8 +5,7 @@
  * accepts, video flows both ways; the patient reloads and is back in the call without knocking.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
 import { launchChromium } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
@@ -36,20 +35,17 @@ function recordSentTypes(page: Page): string[] {
 }
 
 describe('p2p call in Chromium', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
+  const { t, hub } = useAppWithHub();
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
+  // Declared after the app: the pages and their sockets close before the app does.
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startAgendaHub(), launchChromium(), ensureUiBuilt()]);
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
+    [browser] = await Promise.all([launchChromium(), ensureUiBuilt()]);
   });
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
     await browser?.close();
-    await t?.close();
-    await hub?.close();
   });
 
   it('lets the patient in from the waiting room, shows video both ways, and resumes after a reload without a new knock', async () => {

@@ -6,26 +6,22 @@
  * live and the agenda receives `payment.status = "paid"`.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
 import { launchChromium } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
 describe('sandbox payment in Chromium', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
+  const { t, hub } = useAppWithHub();
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
+  // Declared after the app: the pages and their sockets close before the app does.
   beforeAll(async () => {
-    [hub, browser] = await Promise.all([startAgendaHub(), launchChromium(), ensureUiBuilt()]);
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
+    [browser] = await Promise.all([launchChromium(), ensureUiBuilt()]);
   });
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
     await browser?.close();
-    await t?.close();
-    await hub?.close();
   });
 
   /** A context whose requests to PUBLIC_URL (what the payment link and its redirect carry) reach the test app's port. */

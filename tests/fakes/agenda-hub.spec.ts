@@ -169,5 +169,16 @@ describe('agenda hub fake', () => {
       hub.failNext(1, { delayMs: 50 });
       expect((await get(`/appointments/${a.id}`, hub.token)).status).toBe(200);
     });
+
+    it('fails only the requests to the path given to failNext, in order', async () => {
+      const a = hub.upsert(hub.makeAppointment());
+      const b = hub.upsert(hub.makeAppointment());
+      hub.failNext(1, { status: 503, path: `/appointments/${encodeURIComponent(b.id)}` });
+      hub.failNext(1, { status: 500 });
+      expect((await get(`/appointments/${a.id}`, hub.token)).status).toBe(500);
+      expect((await get(`/appointments/${a.id}`, hub.token)).status).toBe(200);
+      expect((await get(`/appointments/${b.id}`, hub.token)).status).toBe(503);
+      expect((await get(`/appointments/${b.id}`, hub.token)).status).toBe(200);
+    });
   });
 });

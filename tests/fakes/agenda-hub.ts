@@ -38,6 +38,11 @@ export interface FailureOptions {
   delayMs?: number;
   /** Raw body to answer instead of the hub's JSON error (e.g. malformed JSON with status 200). */
   body?: string;
+  /**
+   * Only requests to this path (as sent, still URL-encoded) fail; others pass by. Lets a
+   * spec fail its own appointment's calls whatever else the app is still sending.
+   */
+  path?: string;
 }
 
 /** Overrides of {@link makeAppointment}; nested objects are merged one level deep. */
@@ -192,6 +197,7 @@ interface PendingFailure {
   status: number | undefined;
   delayMs: number | undefined;
   body: string | undefined;
+  path: string | undefined;
 }
 
 /** Starts a fake hub on 127.0.0.1, on a free port. */
@@ -234,7 +240,8 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
     };
     requests.push(recorded);
 
-    const failure = failures.shift();
+    const index = failures.findIndex((f) => f.path === undefined || f.path === recorded.path);
+    const failure = index < 0 ? undefined : failures.splice(index, 1)[0];
     if (failure !== undefined) {
       if (failure.delayMs !== undefined) await sleep(failure.delayMs);
       if (res.destroyed) return;
@@ -370,7 +377,7 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
     },
     makeAppointment,
     failNext(count, opts = {}) {
-      for (let i = 0; i < count; i++) failures.push({ status: opts.status, delayMs: opts.delayMs, body: opts.body });
+      for (let i = 0; i < count; i++) failures.push({ status: opts.status, delayMs: opts.delayMs, body: opts.body, path: opts.path });
     },
     down() {
       isDown = true;

@@ -2,8 +2,14 @@ import { Writable } from 'node:stream';
 import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import { applyAgendaEvent, RECONCILE_QUEUE, reconcile } from '../../connector/agenda/sync.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import type { AgendaHub } from '../fakes/agenda-hub.ts';
+import { eventually, jobsSettled, useAppWithHub, type TestApp } from '../support/harness.ts';
+
+/**
+ * The queues that add rows: agenda events, and a reconciliation (another spec's) applying
+ * every appointment of the hub and re-planning write-backs. Counts are taken once both are done.
+ */
+const QUIET = ['agenda-event', RECONCILE_QUEUE];
 
 /** Row counts of every table: "nothing stored half-way" means these do not move. */
 async function snapshot(t: TestApp): Promise<Record<string, number>> {
@@ -33,23 +39,13 @@ async function teleconsultationOf(t: TestApp, appointmentId: string) {
 }
 
 describe('agenda webhooks', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
   const logs: string[] = [];
+  const { t, hub } = useAppWithHub(() => ({
+    env: { AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
+    logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
+  }));
   let target: string;
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({
-      env: { ...agendaEnv(hub), AGENDA_TIMEOUT_MS: '500', LOG_LEVEL: 'info' },
-      logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
-    });
-    target = `${t.url}/webhooks/agenda`;
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  beforeAll(() => { target = `${t.url}/webhooks/agenda`; });
   beforeEach(() => hub.reset());
 
   it('turns a teleconsultation appointment into one teleconsultation with its links written back', async () => {
@@ -116,7 +112,7 @@ describe('agenda webhooks', () => {
     const created = hub.upsert(hub.makeAppointment());
     const cancelled = hub.upsert({ ...created, status: 'cancelled' }, { bump: true });
     expect(cancelled.version).toBeGreaterThan(created.version);
-    await jobsSettled(t);
+    await jobsSettled(t, QUIET);
     const before = await snapshot(t);
     expect((await hub.deliver(target, 'appointment.cancelled', cancelled)).status).toBe(202);
     expect((await hub.deliver(target, 'appointment.created', created)).status).toBe(202);
@@ -178,7 +174,7 @@ describe('agenda webhooks', () => {
   });
 
   it('acknowledges and ignores an unknown event type', async () => {
-    await jobsSettled(t);
+    await jobsSettled(t, QUIET);
     const before = await snapshot(t);
     const a = hub.makeAppointment();
     const r = await hub.deliver(target, 'appointment.reminded', a);
@@ -215,7 +211,7 @@ describe('agenda webhooks', () => {
     ];
     for (const [what, send, status, code] of cases) {
       it(`refuses ${what} with ${status} ${code} and stores nothing`, async () => {
-        await jobsSettled(t);
+        await jobsSettled(t, QUIET);
         const before = await snapshot(t);
         const r = await send(hub.upsert(hub.makeAppointment()));
         expect(r.status).toBe(status);
@@ -225,7 +221,7 @@ describe('agenda webhooks', () => {
     }
 
     it('refuses missing signature headers with 400 WEBHOOK_HEADERS_MISSING and stores nothing', async () => {
-      await jobsSettled(t);
+      await jobsSettled(t, QUIET);
       const before = await snapshot(t);
       const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'appointment.created' }) });
       expect(res.status).toBe(400);
@@ -255,8 +251,10 @@ describe('agenda webhooks', () => {
   it('delays the write-back while the agenda API fails (500, timeout) and delivers it when it recovers', async () => {
     await jobsSettled(t, ['agenda-event', 'agenda-writeback']);
     const a = hub.upsert(hub.makeAppointment());
-    hub.failNext(1, { status: 500 });
-    hub.failNext(1, { delayMs: 2000 });
+    // Its own write-back fails, not one another spec's app is still retrying.
+    const writeBack = `/appointments/${encodeURIComponent(a.id)}/teleconsultation`;
+    hub.failNext(1, { status: 500, path: writeBack });
+    hub.failNext(1, { delayMs: 2000, path: writeBack });
     expect((await hub.deliver(target, 'appointment.created', a)).status).toBe(202);
     // Synced means the agenda answered 204 to us, which only the third attempt can get.
     const [tc] = await eventually(async () => {

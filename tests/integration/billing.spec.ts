@@ -1,11 +1,11 @@
 import { count, eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { messages, paymentRequests, teleconsultationEvents, teleconsultations } from '../../connector/db/schema/index.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
-import { startStripeFake, type StripeFake } from '../fakes/stripe.ts';
-import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import type { AgendaHub } from '../fakes/agenda-hub.ts';
+import { startSendgridFake } from '../fakes/sendgrid.ts';
+import { startStripeFake } from '../fakes/stripe.ts';
+import { startTwilioFake } from '../fakes/twilio.ts';
+import { eventually, jobsSettled, useAppWithHub, type TestApp } from '../support/harness.ts';
 
 interface Participant { cookie: string; teleconsultationId: string }
 
@@ -46,28 +46,17 @@ function listen(t: TestApp, who: Participant, role: 'practitioner' | 'patient') 
 }
 
 describe('billing with Stripe', () => {
-  let hub: AgendaHub;
-  let stripe: StripeFake;
-  let sendgrid: SendgridFake;
-  let twilio: TwilioFake;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    [hub, stripe, sendgrid, twilio] = await Promise.all([startAgendaHub(), startStripeFake(), startSendgridFake(), startTwilioFake()]);
-    t = await startTestApp({
+  const { t, hub, stripe, sendgrid, twilio } = useAppWithHub(
+    { stripe: startStripeFake, sendgrid: startSendgridFake, twilio: startTwilioFake },
+    ({ stripe, sendgrid, twilio }) => ({
       env: {
-        ...agendaEnv(hub),
         STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url,
         SENDGRID_API_KEY: sendgrid.apiKey, SENDGRID_API_URL: sendgrid.url, MAIL_FROM: 'cabinet@example.org',
         TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: '+33600000000', TWILIO_API_URL: twilio.url,
         DEFAULT_INVOICE_MAX_CENTS: '20000', STRIPE_CONNECT_WEBHOOK_SECRET: CONNECT_SECRET,
       },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await Promise.all([hub.close(), stripe.close(), sendgrid.close(), twilio.close()]);
-  });
+    }),
+  );
 
   it('30 €: link by SMS, email and live to the patient; paid through Stripe; agenda and panel told', async () => {
     const { appointment, practitioner, patient } = await book(t, hub);
@@ -309,16 +298,7 @@ describe('billing with Stripe', () => {
 });
 
 describe('billing in sandbox mode', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub();
 
   it('pays on the labelled test page, through the same status path, and tells the agenda', async () => {
     const { appointment, practitioner } = await book(t, hub);

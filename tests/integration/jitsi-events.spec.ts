@@ -1,8 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import type { JitsiTokenResponse } from '#protocol/live';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
 import { decodeJwtUnverified, prosodyTokenProblems, type ProsodyTokenSettings } from '../support/prosody-token-check.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink } from './live-helpers.ts';
 
@@ -19,21 +18,11 @@ const prosody: ProsodyTokenSettings = {
 };
 
 describe('Jitsi with the connector', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
   let clock = Date.now();
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({
-      env: { ...agendaEnv(hub), ...JITSI_ENV, LOG_LEVEL: 'silent' },
-      now: () => new Date(clock),
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub(() => ({
+    env: { ...JITSI_ENV, LOG_LEVEL: 'silent' },
+    now: () => new Date(clock),
+  }));
   beforeEach(() => { clock = Date.now(); });
 
   async function tokenFor(teleconsultationId: string, role: string, cookie: string): Promise<{ status: number; body: unknown; cacheControl: string | null }> {

@@ -2,9 +2,8 @@ import { connect as tcpConnect } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
 import { CLOSE_CODES } from '#protocol/live';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { TEST_REDIS_URL } from '../support/database.ts';
-import { agendaEnv, startTestApp, type TestApp } from '../support/harness.ts';
+import { agendaEnv, startTestApp, useAppWithHub, type TestApp } from '../support/harness.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink } from './live-helpers.ts';
 
 /** Two instances only see each other through Redis: the run's, or the local one. */
@@ -22,25 +21,22 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 describe('live waiting room across two instances (one database, one Redis)', () => {
-  let hub: AgendaHub;
-  let a: TestApp;
-  let b: TestApp;
-  const clients: LiveClient[] = [];
-
-  beforeAll(async () => {
+  const { t: a, hub } = useAppWithHub(async () => {
     if (!(await reachable(REDIS_URL))) {
       throw new Error(`Redis is required for the two-instance test: nothing answers at ${REDIS_URL} (set REDIS_URL, or start Redis on 127.0.0.1:6379).`);
     }
-    hub = await startAgendaHub();
-    const env = { ...agendaEnv(hub), REDIS_URL };
-    a = await startTestApp({ env });
-    b = await startTestApp({ env, database: a.database });
+    return { env: { REDIS_URL } };
+  });
+  let b: TestApp;
+  const clients: LiveClient[] = [];
+
+  // The second instance, on A's database: declared after A, so it closes before A drops it.
+  beforeAll(async () => {
+    b = await startTestApp({ env: { ...agendaEnv(hub), REDIS_URL }, database: a.database });
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
     await b?.close();
-    await a?.close();
-    await hub?.close();
   });
 
   async function connect(app: TestApp, id: string, role: 'practitioner' | 'patient', cookie: string): Promise<LiveClient> {

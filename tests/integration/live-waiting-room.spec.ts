@@ -5,28 +5,16 @@ import * as schema from '../../connector/db/schema/index.ts';
 import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '#protocol/live';
 import { DEFAULT_REJOIN_GRACE_MS } from '../../connector/live/presence.ts';
 import { sessionCookieName } from '../../connector/sessions/sessions.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
 import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink, type MadeTeleconsultation } from './live-helpers.ts';
 
 describe('live waiting room', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
   // The app's clock: tests move it past the rejoin grace window.
   let offsetMs = 0;
   const clients: LiveClient[] = [];
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({
-      env: { ...agendaEnv(hub) },
-      now: () => new Date(Date.now() + offsetMs),
-    });
-  });
+  const { t, hub } = useAppWithHub(() => ({ now: () => new Date(Date.now() + offsetMs) }));
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    await t.close();
-    await hub.close();
   });
   beforeEach(() => { offsetMs = 0; });
 

@@ -38,9 +38,10 @@ describe('notifications: a crash mid-send', () => {
     database = await freshDatabase();
   });
   afterAll(async () => {
-    for (const a of apps) await a.app.close().catch(() => undefined);
-    await database.drop();
-    await Promise.all([hub.close(), sg.close(), tw.close()]);
+    // The apps before their database (drop() would close any left), then the fakes they call.
+    for (const a of apps) await a.close().catch(() => undefined);
+    await database?.drop();
+    await Promise.all([hub?.close(), sg?.close(), tw?.close()]);
   });
 
   it('sends every due message after a restart, with at most one duplicate per crash', async () => {
@@ -59,7 +60,7 @@ describe('notifications: a crash mid-send', () => {
     // Two sends "crash"; the four others are recorded as sent.
     await eventually(async () => budget.happened === 2 && (await all()).filter((m) => m.status === 'sent').length === 4, 'two crashes and four sends');
     const beforeClose = await all();
-    await first.app.close();
+    await first.close();
 
     // A new instance on the same database takes over.
     const second = await startTestApp({ env, database });
@@ -86,6 +87,6 @@ describe('notifications: a crash mid-send', () => {
     expect(duplicates).toBeLessThanOrEqual(budget.happened);
     // The resent ones say so: two attempts each.
     for (const s of stuck) expect(rows.find((m) => m.id === s.id)?.attempts).toBe(2);
-    await second.app.close();
+    await second.close();
   });
 });

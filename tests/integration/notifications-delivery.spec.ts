@@ -6,26 +6,14 @@
 import { eq } from 'drizzle-orm';
 import { messages } from '../../connector/db/schema/index.ts';
 import { messagesOf } from '../../connector/notifications/send.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
-import { startTwilioFake, twilioSignature, type TwilioFake } from '../fakes/twilio.ts';
-import { agendaEnv, eventually, startTestApp, type TestApp } from '../support/harness.ts';
+import type { AgendaHub } from '../fakes/agenda-hub.ts';
+import { startSendgridFake } from '../fakes/sendgrid.ts';
+import { startTwilioFake, twilioSignature } from '../fakes/twilio.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
 import { deliverApplied, pick, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
 
 describe('notifications: delivery tracking', () => {
-  let hub: AgendaHub;
-  let sg: SendgridFake;
-  let tw: TwilioFake;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    [hub, sg, tw] = await Promise.all([startAgendaHub(), startSendgridFake(), startTwilioFake()]);
-    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(sg, tw) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await Promise.all([hub.close(), sg.close(), tw.close()]);
-  });
+  const { t, hub, sg, tw } = useAppWithHub({ sg: startSendgridFake, tw: startTwilioFake }, ({ sg, tw }) => ({ env: providerEnv(sg, tw) }));
 
   const db = () => t.app.services.database.db;
   const statusOf = async (id: string) => (await db().select().from(messages).where(eq(messages.id, id)))[0];

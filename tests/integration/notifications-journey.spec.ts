@@ -8,10 +8,9 @@ import type { Appointment } from '../../connector/agenda/appointment.ts';
 import { clinics } from '../../connector/db/schema/index.ts';
 import { messagesOf, sendMessage } from '../../connector/notifications/send.ts';
 import { activeLinks, latestLinks, linkUrl } from '../../connector/teleconsultations/links.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { startSendgridFake, type SendgridFake } from '../fakes/sendgrid.ts';
-import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { agendaEnv, eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { startSendgridFake } from '../fakes/sendgrid.ts';
+import { startTwilioFake } from '../fakes/twilio.ts';
+import { eventually, TEST_LINK_SECRET, useAppWithHub } from '../support/harness.ts';
 import { deliverApplied, jobOf, pick, providerEnv, PUBLIC_URL, sendDeps } from './notifications-helpers.ts';
 
 const PARIS = 'Europe/Paris';
@@ -21,19 +20,7 @@ function paris(d: Date): string {
 }
 
 describe('notifications: the journey', () => {
-  let hub: AgendaHub;
-  let sg: SendgridFake;
-  let tw: TwilioFake;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    [hub, sg, tw] = await Promise.all([startAgendaHub(), startSendgridFake(), startTwilioFake()]);
-    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(sg, tw) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await Promise.all([hub.close(), sg.close(), tw.close()]);
-  });
+  const { t, hub, sg, tw } = useAppWithHub({ sg: startSendgridFake, tw: startTwilioFake }, ({ sg, tw }) => ({ env: providerEnv(sg, tw) }));
 
   // Names and addresses of made-up patients repeat: match what the fakes got by our message ids.
   const idsOf = async (tc: string) => new Set((await messagesOf(t.app.services.database.db, tc)).map((m) => m.id));

@@ -7,9 +7,8 @@ import { Writable } from 'node:stream';
 import { messagesOf } from '../../connector/notifications/send.ts';
 import { OUTBOX_TITLE } from '../../connector/notifications/outbox.ts';
 import { activeLinks, linkUrl } from '../../connector/teleconsultations/links.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { startTwilioFake, type TwilioFake } from '../fakes/twilio.ts';
-import { agendaEnv, eventually, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { startTwilioFake } from '../fakes/twilio.ts';
+import { eventually, TEST_LINK_SECRET, useAppWithHub } from '../support/harness.ts';
 import { deliverApplied, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
 
 interface OutboxJson {
@@ -19,21 +18,11 @@ interface OutboxJson {
 }
 
 describe('notifications: the dev outbox without provider keys', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
   const logs: string[] = [];
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({
-      env: { ...agendaEnv(hub), ...providerEnv(undefined, undefined), LOG_LEVEL: 'info' },
-      logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub(() => ({
+    env: { ...providerEnv(undefined, undefined), LOG_LEVEL: 'info' },
+    logStream: new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }),
+  }));
 
   it('keeps every message with its link, logs one line each without contact details, and shows them', async () => {
     const a = hub.upsert(hub.makeAppointment({ patient: { firstName: 'Zéphyrine', lastName: 'Quintal-Outbox', email: 'zephyrine.outbox@example.com', mobile: '+33600007777' } }));
@@ -76,18 +65,7 @@ describe('notifications: the dev outbox without provider keys', () => {
 });
 
 describe('notifications: the dev outbox for email only (Twilio configured)', () => {
-  let hub: AgendaHub;
-  let tw: TwilioFake;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    [hub, tw] = await Promise.all([startAgendaHub(), startTwilioFake()]);
-    t = await startTestApp({ env: { ...agendaEnv(hub), ...providerEnv(undefined, tw) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await Promise.all([hub.close(), tw.close()]);
-  });
+  const { t, hub, tw } = useAppWithHub({ tw: startTwilioFake }, ({ tw }) => ({ env: providerEnv(undefined, tw) }));
 
   it('sends SMS through Twilio and keeps only emails in the outbox', async () => {
     const a = hub.upsert(hub.makeAppointment());

@@ -7,20 +7,10 @@ import { buildApp } from '../../connector/app.ts';
 import { teleconsultations } from '../../connector/db/schema/index.ts';
 import { createApiKey, revokeApiKey } from '../../connector/integrators/api-keys.ts';
 import { generateOpenApi } from '../../connector/scripts/write-openapi.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, eventually, jobsSettled, startTestApp, type TestApp } from '../support/harness.ts';
+import { eventually, jobsSettled, startTestApp, useAppWithHub, type TestApp } from '../support/harness.ts';
 
 describe('integrator API', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub();
 
   it('lists only the key\'s clinic teleconsultations, with status and no patient data', async () => {
     const mine = hub.upsert(hub.makeAppointment({ clinicId: 'clinic-a' }));
@@ -119,21 +109,27 @@ describe('embedded default', () => {
 });
 
 describe('demo agenda', () => {
+  // Each spec books on its own demo agenda: the first counts every teleconsultation there.
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeEach(async () => { t = await startTestApp(); });
+  afterEach(async () => { await t.close(); });
+
+  /** Books Inès Moreau on the demo page; returns the page once it shows her links. */
+  async function bookOnDemo(): Promise<string> {
+    const form = new URLSearchParams({ firstName: 'Inès', lastName: 'Moreau', email: 'ines@example.org', mobile: '+33600000042', locale: 'fr', startsAt: '2030-01-15T10:30', durationMinutes: '20', teleconsultation: 'on' });
+    const booked = await fetch(`${t.url}/demo/appointments`, { method: 'POST', body: form, redirect: 'manual' });
+    expect(booked.status).toBe(303);
+    return eventually(async () => {
+      const text = await (await fetch(`${t.url}/demo`)).text();
+      return /class="join" href="[^"]+\/j\//.test(text) ? text : null;
+    }, 'the links on the demo page');
+  }
 
   it('books a teleconsultation through signed webhooks and shows its "Rejoindre" and patient links', async () => {
     expect(t.app.services.config.agenda.demo).toBeTrue();
     const page = await fetch(`${t.url}/demo`);
     expect(await page.text()).toContain('Démonstration');
-    const form = new URLSearchParams({ firstName: 'Inès', lastName: 'Moreau', email: 'ines@example.org', mobile: '+33600000042', locale: 'fr', startsAt: '2030-01-15T10:30', durationMinutes: '20', teleconsultation: 'on' });
-    const booked = await fetch(`${t.url}/demo/appointments`, { method: 'POST', body: form, redirect: 'manual' });
-    expect(booked.status).toBe(303);
-    const html = await eventually(async () => {
-      const text = await (await fetch(`${t.url}/demo`)).text();
-      return /class="join" href="[^"]+\/j\//.test(text) ? text : null;
-    }, 'the links on the demo page');
+    const html = await bookOnDemo();
     expect(html).toContain('Rejoindre');
     expect(html).toContain('Lien patient');
     const rows = await t.app.services.database.db.select().from(teleconsultations);
@@ -144,7 +140,7 @@ describe('demo agenda', () => {
 
   it('takes a sandbox payment end to end: "€ Facture", the labelled test page, "paid" on the demo appointment', async () => {
     const local = (url: string) => url.replace(t.config.publicUrl, t.url);
-    const html = await (await fetch(`${t.url}/demo`)).text();
+    const html = await bookOnDemo();
     const joinUrl = /class="join" href="([^"]+)"/.exec(html)![1]!;
     const opened = await fetch(local(joinUrl), { redirect: 'manual' });
     const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0]!;

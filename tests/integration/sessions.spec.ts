@@ -9,22 +9,11 @@ import type { Services } from '../../connector/services.ts';
 import { hashSessionId, sessionCookieName } from '../../connector/sessions/sessions.ts';
 import { uiRoutes } from '../../connector/sessions/ui-static.ts';
 import { linkToken } from '../../connector/teleconsultations/links.ts';
-import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
-import { agendaEnv, startTestApp, TEST_LINK_SECRET, type TestApp } from '../support/harness.ts';
+import { TEST_LINK_SECRET, useAppWithHub } from '../support/harness.ts';
 import { cancelTeleconsultation, makeTeleconsultation, openLink } from './live-helpers.ts';
 
 describe('sessions from links', () => {
-  let hub: AgendaHub;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    hub = await startAgendaHub();
-    t = await startTestApp({ env: { ...agendaEnv(hub) } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await hub.close();
-  });
+  const { t, hub } = useAppWithHub();
 
   async function api(path: string, cookie?: string): Promise<{ status: number; body: unknown; headers: Headers }> {
     const res = await fetch(`${t.url}${path}`, { headers: cookie ? { cookie } : {} });

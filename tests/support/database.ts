@@ -24,10 +24,21 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+/**
+ * A client of the server's admin database. A connection that fails while idle (the server
+ * restarted, another run's `drop … with (force)`) is emitted as 'error' on the client, and
+ * node-postgres throws an unlistened one: https://node-postgres.com/apis/client#error
+ */
+function adminClient(): pg.Client {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: 'teleconsult-tests-admin' });
+  client.on('error', (err) => console.log(`test database admin connection lost: ${(err as { code?: string }).code ?? err.message}`));
+  return client;
+}
+
+async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+  const client = adminClient();
   await client.connect();
-  try { await client.query(text); } finally { await client.end(); }
+  try { return (await client.query<R>(text, values)).rows; } finally { await client.end(); }
 }
 
 async function installBoss(options: ConstructorParameters<typeof PgBoss>[0]): Promise<void> {
@@ -44,15 +55,26 @@ async function makePgliteTemplate(): Promise<PGlite> {
   return pglite;
 }
 
+/** True when the run that made a database (named after its pid) is still running. */
+function runAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but is another user's (another engineer's run): alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function dropStaleDatabases(): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const client = adminClient();
   await client.connect();
   try {
     const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like 'tc\\_%'");
     for (const { datname } of rows) {
       const pid = Number(/^tc_(\d+)_/.exec(datname)?.[1]);
-      let alive = false;
-      try { process.kill(pid, 0); alive = pid !== process.pid || datname.startsWith(RUN); } catch { alive = false; }
+      // A database named after this process's pid is a previous run's (pid reused).
+      const alive = pid !== process.pid && runAlive(pid);
       if (!alive) await client.query(`drop database if exists "${datname}" with (force)`);
     }
   } finally { await client.end(); }
@@ -74,7 +96,66 @@ export interface TestDatabase {
   url: string | undefined;
   /** For embedded runs. */
   pglite: PGlite | undefined;
+  /** For reports: the PostgreSQL database name, or `pglite#n`. */
+  name: string;
+  /**
+   * Closes every app still registered on this database (see `onDrop`), then drops it.
+   * A database is never dropped under a live pool: on PostgreSQL that would terminate its
+   * connections (`57P01`, "terminating connection due to administrator command").
+   * Calling it again returns the same drop.
+   */
   drop(): Promise<void>;
+  /** Registers a closer (an app on this database) that `drop()` awaits first; returns its removal. */
+  onDrop(close: () => Promise<void>): () => void;
+}
+
+/** Databases made and not dropped yet (see {@link dropLeftovers}). */
+const live = new Set<TestDatabase>();
+
+/** Connections other than ours still on a database, after a short wait for closed ones to go. */
+async function openConnections(name: string): Promise<string[]> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const rows = await adminQuery<{ who: string }>(
+      "select coalesce(nullif(application_name, ''), 'unnamed') || ' (' || coalesce(state, '?') || ')' as who from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+      [name],
+    );
+    if (rows.length === 0 || Date.now() > deadline) return rows.map((r) => r.who);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function testDatabase(name: string, url: string | undefined, pglite: PGlite | undefined, dropIt: () => Promise<void>): TestDatabase {
+  const closers = new Set<() => Promise<void>>();
+  let dropping: Promise<void> | undefined;
+  const database: TestDatabase = {
+    url,
+    pglite,
+    name,
+    onDrop(close) {
+      if (dropping) throw new Error(`test database ${name} is already dropped`);
+      closers.add(close);
+      return () => { closers.delete(close); };
+    },
+    drop: () => dropping ??= (async () => {
+      const errors: unknown[] = [];
+      // The apps first, newest first (a second instance before the first).
+      for (const close of [...closers].reverse()) await close().catch((err: unknown) => { errors.push(err); });
+      closers.clear();
+      try {
+        if (url) {
+          const left = await openConnections(name);
+          if (left.length > 0) console.log(`test database ${name} dropped with ${left.length} connection(s) still open: ${left.join(', ')}`);
+        }
+        await dropIt();
+      } finally {
+        live.delete(database);
+      }
+      if (errors.length > 0) throw errors[0];
+    })(),
+  };
+  live.add(database);
+  return database;
 }
 
 /** A fresh, migrated database for one suite. */
@@ -84,16 +165,32 @@ export async function freshDatabase(): Promise<TestDatabase> {
     const template = await templatePg;
     const name = `${RUN}_${++suites}`;
     await adminQuery(`create database "${name}" template "${template}"`);
-    return {
-      url: withDatabase(TEST_DATABASE_URL, name),
-      pglite: undefined,
-      drop: () => adminQuery(`drop database if exists "${name}" with (force)`),
-    };
+    return testDatabase(name, withDatabase(TEST_DATABASE_URL, name), undefined, async () => {
+      await adminQuery(`drop database if exists "${name}" with (force)`);
+    });
   }
   templatePglite ??= makePgliteTemplate();
   const template = await templatePglite;
   const pglite = (await template.clone()) as PGlite;
-  return { url: undefined, pglite, drop: () => pglite.close() };
+  return testDatabase(`pglite#${++suites}`, undefined, pglite, () => pglite.close());
+}
+
+/** How many test databases are made and not dropped yet. */
+export function openDatabaseCount(): number {
+  return live.size;
+}
+
+/**
+ * Drops the databases that their suites left (closing their apps first) and returns their
+ * names: a suite that does not close what it opened is reported by the run.
+ */
+export async function dropLeftovers(): Promise<string[]> {
+  const names: string[] = [];
+  for (const database of [...live]) {
+    names.push(database.name);
+    await database.drop().catch((err: unknown) => console.log(`could not drop ${database.name}: ${String(err)}`));
+  }
+  return names;
 }
 
 /** Drops the run's template (called once at the end of the run). */

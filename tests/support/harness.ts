@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Env } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { buildApp } from '../../connector/app.ts';
+import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { freshDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
 
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789-abcdefghijklmnop';
@@ -37,39 +38,168 @@ export function agendaEnv(hub: { url: string; token: string; webhookSecret: stri
   return { AGENDA_API_URL: hub.url, AGENDA_API_TOKEN: hub.token, AGENDA_WEBHOOK_SECRET: hub.webhookSecret };
 }
 
-/** Builds and starts the app; the caller closes it in afterAll. */
+/**
+ * Builds and starts the app; the caller closes it in afterAll (or uses {@link useAppWithHub}).
+ * `close()` closes the app, then drops the database it made (never one it was given); it can
+ * be called again. Dropping a database closes the apps still open on it first. If the start
+ * fails half-way, what was opened is closed before the error is thrown.
+ */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const database = opts.database ?? (await freshDatabase());
-  const env: Env = {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    LINK_SECRET: TEST_LINK_SECRET,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-test-')),
-    AGENDA_RECONCILE_EVERY_MINUTES: '0',
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
-    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
-    ...opts.env,
-  };
-  const config = loadConfig(env);
-  const app = await buildApp(config, { pglite: database.pglite, now: opts.now, pollingIntervalSeconds: 0.5, logStream: opts.logStream });
-  let url = '';
-  if (opts.listen !== false) {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  } else {
-    await app.ready();
-  }
-  return {
-    app,
-    config: { ...config, publicUrl: config.publicUrl },
-    url,
-    database,
-    close: async () => {
-      await app.close();
+  let app: FastifyInstance | undefined;
+  let appClosed: Promise<void> | undefined;
+  const closeApp = () => appClosed ??= app ? app.close() : Promise.resolve();
+  let unregister = () => {};
+  let closed: Promise<void> | undefined;
+  const close = () => closed ??= (async () => {
+    try {
+      await closeApp();
+    } finally {
+      unregister();
       if (!opts.database) await database.drop();
-    },
+    }
+  })();
+  try {
+    const env: Env = {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      LINK_SECRET: TEST_LINK_SECRET,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-test-')),
+      AGENDA_RECONCILE_EVERY_MINUTES: '0',
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+      ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+      ...opts.env,
+    };
+    const config = loadConfig(env);
+    app = await buildApp(config, { pglite: database.pglite, now: opts.now, pollingIntervalSeconds: 0.5, logStream: opts.logStream });
+    unregister = database.onDrop(closeApp);
+    let url = '';
+    if (opts.listen !== false) {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    } else {
+      await app.ready();
+    }
+    return { app, config: { ...config, publicUrl: config.publicUrl }, url, database, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Something a suite starts and must close: a fake provider, the hub, an app. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** Fakes a suite starts beside the hub, by the name the suite calls them. */
+export type FakeStarters = Record<string, () => Promise<Closable>>;
+
+/** The started fakes, by name. */
+export type StartedFakes<F extends FakeStarters> = { [K in keyof F]: Awaited<ReturnType<F[K]>> };
+
+/** What a suite's app runs with: the hub, its fakes, the app ({@link useAppWithHub}). */
+export type AppWithHub<F extends FakeStarters = Record<never, never>> = { t: TestApp; hub: AgendaHub } & StartedFakes<F>;
+
+/**
+ * The app's options, from the started hub and fakes. The app is always pointed at the hub
+ * (`agendaEnv(hub)`); `env` adds to that.
+ */
+export type AppOptionsOf<F extends FakeStarters> = (started: { hub: AgendaHub } & StartedFakes<F>) => TestAppOptions | Promise<TestAppOptions>;
+
+/**
+ * Starts the fake agenda hub and the given fakes (at once), then the app pointed at the hub.
+ * `close()` closes the app first (its pools and job queue, then its database), then the hub
+ * and fakes, and reports the first error after closing everything. If a start fails, what
+ * was started is closed before the error is thrown.
+ */
+export async function startAppWithHub<F extends FakeStarters>(fakes: F, options?: AppOptionsOf<F>): Promise<AppWithHub<F> & Closable> {
+  for (const taken of ['t', 'hub']) if (taken in fakes) throw new Error(`a fake cannot be called "${taken}"`);
+  const opened: Closable[] = [];
+  let t: TestApp | undefined;
+  const close = async () => {
+    const errors: unknown[] = [];
+    // The app before anything it talks to, and before its database goes.
+    await t?.close().catch((err: unknown) => { errors.push(err); });
+    for (const r of await Promise.allSettled(opened.map((o) => o.close()))) if (r.status === 'rejected') errors.push(r.reason);
+    if (errors.length > 0) throw errors[0];
   };
+  try {
+    const names = ['hub', ...Object.keys(fakes)];
+    const starts = await Promise.allSettled([startAgendaHub(), ...Object.values(fakes).map((start) => start())]);
+    const started: Record<string, Closable> = {};
+    starts.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        started[names[i]!] = r.value;
+        opened.push(r.value);
+      }
+    });
+    const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const parts = started as { hub: AgendaHub } & StartedFakes<F>;
+    const o = (await options?.(parts)) ?? {};
+    t = await startTestApp({ ...o, env: { ...agendaEnv(parts.hub), ...o.env } });
+    return { ...parts, t, close } as AppWithHub<F> & Closable;
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * A stand-in for a value that exists only while the suite runs: every property is read on
+ * the current value, so a suite can keep `t.url`, `hub.upsert(…)` in its specs unchanged.
+ */
+function current<T extends object>(get: () => T | undefined, what: string): T {
+  const value = (): T => {
+    const v = get();
+    if (!v) throw new Error(`${what} is not running: use it in a spec or a hook declared after useAppWithHub()`);
+    return v;
+  };
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(value(), key),
+    set: (_, key, v) => Reflect.set(value(), key, v),
+    has: (_, key) => Reflect.has(value(), key),
+    ownKeys: () => Reflect.ownKeys(value()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(value(), key);
+      return d && { ...d, configurable: true };
+    },
+  });
+}
+
+/**
+ * One app per suite, with the fake agenda hub and any other fakes: started in a beforeAll,
+ * closed in an afterAll (the app first, then its database, then the hub and fakes), also
+ * when a spec failed or the start failed half-way. Returns the suite's handles, usable in
+ * specs and in hooks declared after this call:
+ *
+ *   const { t, hub } = useAppWithHub(() => ({ env: { LOG_LEVEL: 'info' }, now: () => clock }));
+ *   const { t, hub, stripe } = useAppWithHub({ stripe: startStripeFake }, ({ stripe }) => ({ env: { STRIPE_API_URL: stripe.url } }));
+ *
+ * `t` is the {@link TestApp} (`t.app`, `t.url`, `t.config`, `t.database`), `hub` the
+ * {@link AgendaHub}; each fake under its name.
+ */
+export function useAppWithHub(options?: AppOptionsOf<Record<never, never>>): AppWithHub;
+export function useAppWithHub<F extends FakeStarters>(fakes: F, options?: AppOptionsOf<F>): AppWithHub<F>;
+export function useAppWithHub<F extends FakeStarters>(a?: F | AppOptionsOf<F>, b?: AppOptionsOf<F>): AppWithHub<F> {
+  const fakes = (typeof a === 'function' || a === undefined ? {} : a) as F;
+  const options = typeof a === 'function' ? a : b;
+  let running: (AppWithHub<F> & Closable) | undefined;
+  beforeAll(async () => {
+    running = await startAppWithHub(fakes, options);
+  });
+  afterAll(async () => {
+    const suite = running;
+    running = undefined;
+    await suite?.close();
+  });
+  const handles: Record<string, object> = {};
+  for (const name of ['t', 'hub', ...Object.keys(fakes)]) {
+    handles[name] = current(() => running?.[name as keyof AppWithHub<F>] as object | undefined, name === 't' ? 'the app' : name);
+  }
+  return handles as AppWithHub<F>;
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
