@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './load.ts';
 
-const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-config-')), LINK_SECRET: 'x'.repeat(40) });
+const base = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-config-')), LINK_SECRET: 'q7Hc2LmP9xV4tR8nW1yK6bZ3sD5fG0jA-e' });
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -109,5 +109,64 @@ describe('configuration boundary', () => {
     const example = readFileSync(join(root, 'config', '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
     expect([...read].filter((n) => !documented.has(n))).toEqual([]);
+  });
+});
+
+describe('production mode', () => {
+  const random = (n = 32) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 73 + 41) % 256)).toString('base64url');
+  const agenda = () => ({
+    AGENDA_API_URL: 'https://hub.example.org/api', AGENDA_API_TOKEN: 'agenda-token', AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from(random(24)).toString('base64')}`,
+  });
+
+  it('turns every stand-in off once a real agenda is connected, unless each is switched on by name', () => {
+    const c = loadConfig({ ...base(), LINK_SECRET: random(), ...agenda() });
+    expect(c.production).toBeTrue();
+    expect(c.standIns).toEqual({ demoAgenda: false, devOutbox: false, sandboxPayments: false });
+    const on = loadConfig({ ...base(), LINK_SECRET: random(), ...agenda(), DEV_OUTBOX: 'on', OPERATOR_TOKEN: random(), SANDBOX_PAYMENTS: 'on' });
+    expect(on.standIns).toEqual({ demoAgenda: false, devOutbox: true, sandboxPayments: true });
+    expect(on.operatorToken).toBeDefined();
+  });
+
+  it('keeps them on for a first run, and needs the demo agenda named with NODE_ENV=production', () => {
+    expect(loadConfig(base()).standIns).toEqual({ demoAgenda: true, devOutbox: true, sandboxPayments: true });
+    expect(loadConfig(base()).production).toBeFalse();
+    expect(problemsOf({ ...base(), LINK_SECRET: random(), NODE_ENV: 'production' }).join('\n')).toContain('AGENDA_API_URL, AGENDA_API_TOKEN, AGENDA_WEBHOOK_SECRET: required with NODE_ENV=production');
+    const demo = loadConfig({ ...base(), LINK_SECRET: random(), NODE_ENV: 'production', DEMO_AGENDA: 'on' });
+    expect(demo.standIns.demoAgenda).toBeTrue();
+    expect(demo.standIns.devOutbox).toBeFalse();
+    expect(problemsOf({ ...base(), LINK_SECRET: random(), ...agenda(), DEMO_AGENDA: 'on' }).join('\n')).toContain('DEMO_AGENDA: cannot be on with a real agenda');
+  });
+
+  it('needs an operator credential for the outbox in production', () => {
+    expect(problemsOf({ ...base(), LINK_SECRET: random(), ...agenda(), DEV_OUTBOX: 'on' }).join('\n')).toContain('OPERATOR_TOKEN: required with DEV_OUTBOX=on');
+  });
+
+  it('refuses placeholder and low-entropy secrets in production, listing every one, never echoing them', () => {
+    const env = {
+      ...base(), ...agenda(),
+      LINK_SECRET: 'CHANGE_ME_to_a_long_random_link_secret_value',
+      AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from('a'.repeat(32)).toString('base64')}`,
+      JITSI_DOMAIN: 'meet.example.org', JITSI_APP_ID: 'teleconsult', JITSI_APP_SECRET: '1234567890123456789012345678901234567890', JITSI_EVENTS_TOKEN: 'CHANGE_ME_events_token_0000',
+    };
+    const problems = problemsOf(env);
+    for (const name of ['LINK_SECRET', 'AGENDA_WEBHOOK_SECRET', 'JITSI_APP_SECRET', 'JITSI_EVENTS_TOKEN']) {
+      expect(problems.some((p) => p.startsWith(`${name}:`))).withContext(name).toBeTrue();
+    }
+    for (const value of [env.LINK_SECRET, env.JITSI_APP_SECRET, env.JITSI_EVENTS_TOKEN]) expect(problems.join('\n')).not.toContain(value);
+    // The same values are accepted for a first run on a laptop.
+    expect(problemsOf({ ...base(), LINK_SECRET: env.LINK_SECRET })).toEqual([]);
+    // Random values pass.
+    expect(problemsOf({ ...base(), ...agenda(), LINK_SECRET: random(), JITSI_DOMAIN: 'meet.example.org', JITSI_APP_ID: 'teleconsult', JITSI_APP_SECRET: random(), JITSI_EVENTS_TOKEN: random() })).toEqual([]);
+  });
+
+  it('derives the demo agenda\'s credentials with an HMAC, so they reveal nothing of the link secret', () => {
+    const secret = random();
+    const c = loadConfig({ ...base(), LINK_SECRET: secret });
+    expect(c.agenda.demo).toBeTrue();
+    const token = c.agenda.apiToken.replace(/^demo_/, '');
+    expect(Buffer.from(token, 'base64url').toString('latin1')).not.toContain(secret.slice(0, 8));
+    expect(Buffer.from(c.agenda.webhookSecret.replace(/^whsec_/, ''), 'base64').toString('latin1')).not.toContain(secret.slice(0, 8));
+    expect(loadConfig({ ...base(), LINK_SECRET: secret }).agenda.apiToken).toBe(c.agenda.apiToken);
+    expect(loadConfig({ ...base(), LINK_SECRET: random(40) }).agenda.apiToken).not.toBe(c.agenda.apiToken);
   });
 });

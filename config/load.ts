@@ -2,7 +2,7 @@
  * Loads the configuration from the environment (and an optional `.env` file), checks it,
  * and lists every problem at once. This is the only module that reads `process.env`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -111,6 +111,29 @@ class Reader {
   }
 }
 
+/** Words that mark a value copied from an example rather than made for this deployment. */
+const PLACEHOLDER = /change[_ -]?me|changeme|placeholder|replace[_ -]?me|your[_ -]|xxxx|todo|dummy|example|default|<.*>/i;
+
+/**
+ * Why a secret looks weak, or null: a placeholder, or too little variety to be random (an
+ * estimate from its characters' frequencies, so a value drawn at random from base64 or hex
+ * passes, and `aaaa…` or `1234…1234` does not).
+ */
+export function weakSecret(value: string): string | null {
+  const body = value.replace(/^whsec_/, '');
+  if (PLACEHOLDER.test(value)) return 'a placeholder';
+  // A short pattern repeated (`abcabc…`, `1234567890` four times) is no random value.
+  for (let period = 1; period <= body.length / 2; period++) {
+    if (body.slice(period) === body.slice(0, body.length - period)) return 'a repeated pattern';
+  }
+  const counts = new Map<string, number>();
+  for (const c of body) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bitsPerChar = 0;
+  for (const n of counts.values()) bitsPerChar -= (n / body.length) * Math.log2(n / body.length);
+  if (counts.size < 10 || bitsPerChar < 3 || bitsPerChar * body.length < 96) return 'too little randomness';
+  return null;
+}
+
 /**
  * Embedded mode keeps its link-signing key in the data folder so that links survive a
  * restart without any setup; production sets LINK_SECRET.
@@ -148,19 +171,30 @@ export function loadConfig(env: Env = readEnvironment()): Config {
 
   const whsec = /^whsec_[A-Za-z0-9+/=]{16,}$/;
   const hasAgenda = r.group(['AGENDA_API_URL', 'AGENDA_API_TOKEN', 'AGENDA_WEBHOOK_SECRET']);
+  const production = hasAgenda || r.raw('NODE_ENV') === 'production';
+  const on = (name: string) => r.oneOf(name, ['on', 'off'] as const, 'off') === 'on';
+  const demoAgendaOn = on('DEMO_AGENDA');
+  const standIns = { demoAgenda: !hasAgenda && (!production || demoAgendaOn), devOutbox: !production || on('DEV_OUTBOX'), sandboxPayments: !production || on('SANDBOX_PAYMENTS') };
+  if (hasAgenda && demoAgendaOn) r.problems.push('DEMO_AGENDA: cannot be on with a real agenda (AGENDA_API_URL, AGENDA_API_TOKEN, AGENDA_WEBHOOK_SECRET)');
+  if (!hasAgenda && !standIns.demoAgenda) r.problems.push('AGENDA_API_URL, AGENDA_API_TOKEN, AGENDA_WEBHOOK_SECRET: required with NODE_ENV=production (or DEMO_AGENDA=on for a demonstration)');
   const agendaUrl = r.url('AGENDA_API_URL');
   const agendaToken = r.secret('AGENDA_API_TOKEN');
   const agendaSecret = r.secret('AGENDA_WEBHOOK_SECRET', whsec, 'whsec_ followed by base64');
+  // The demo agenda is served by this process; its credentials are derived from the link
+  // secret (an HMAC, which reveals nothing of it), stable across restarts and never a real hub's.
+  const derived = (purpose: string) => createHmac('sha256', linkSecret ?? '').update(`demo-agenda:v1:${purpose}`).digest();
   const agenda = hasAgenda && agendaUrl && agendaToken && agendaSecret
     ? { apiUrl: agendaUrl, apiToken: agendaToken, webhookSecret: agendaSecret, demo: false }
     : {
-        // The demo agenda is served by this process; its credentials derive from the link
-        // secret so that they are stable across restarts and never equal a real hub's.
         apiUrl: `${publicUrl}/demo/api`,
-        apiToken: `demo_${Buffer.from(`${linkSecret ?? ''}:demo-token`).toString('base64url').slice(0, 32)}`,
-        webhookSecret: `whsec_${Buffer.from(`${linkSecret ?? ''}:demo-webhook`).toString('base64')}`,
+        apiToken: `demo_${derived('token').toString('base64url')}`,
+        webhookSecret: `whsec_${derived('webhook').toString('base64')}`,
         demo: true,
       };
+  const operatorToken = r.secret('OPERATOR_TOKEN', /^.{32,}$/, 'at least 32 characters');
+  if (production && standIns.devOutbox && r.raw('OPERATOR_TOKEN') === undefined) {
+    r.problems.push('OPERATOR_TOKEN: required with DEV_OUTBOX=on in production (the outbox holds real recipients)');
+  }
 
   const hasJitsi = r.group(['JITSI_DOMAIN', 'JITSI_APP_ID', 'JITSI_APP_SECRET'], ['JITSI_AUDIENCE', 'JITSI_EVENTS_TOKEN']);
   const jitsiDomain = r.raw('JITSI_DOMAIN');
@@ -235,7 +269,20 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     senderName: r.string('DEFAULT_SENDER_NAME', 'Téléconsultation'),
   };
 
+  if (production) {
+    // Values chosen by the operator (provider API keys are issued by the providers).
+    const chosen = ['LINK_SECRET', 'JITSI_APP_SECRET', 'JITSI_EVENTS_TOKEN', 'AGENDA_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_CONNECT_WEBHOOK_SECRET', 'OPERATOR_TOKEN'];
+    for (const name of chosen) {
+      const value = r.raw(name);
+      const weak = value === undefined ? null : weakSecret(value);
+      if (weak) r.problems.push(`${name}: looks like ${weak} (value not shown); in production use a random value, e.g. openssl rand -base64 32`);
+    }
+  }
+
   const config: Config = {
+    production,
+    standIns: { ...standIns, demoAgenda: agenda.demo },
+    operatorToken,
     port,
     host,
     publicUrl,

@@ -73,7 +73,26 @@ export interface StripeConfig {
   apiUrl: string;
 }
 
+/**
+ * The first-run stand-ins. Without a real agenda (and outside NODE_ENV=production) they are
+ * on where their service is missing; with a real agenda or in production each is off unless
+ * switched on by its own variable (DEMO_AGENDA, DEV_OUTBOX, SANDBOX_PAYMENTS).
+ */
+export interface StandIns {
+  /** The built-in demo agenda instead of a hub. */
+  demoAgenda: boolean;
+  /** Messages of a channel without provider kept at /dev/outbox (else that channel is off). */
+  devOutbox: boolean;
+  /** Payments simulated on a labelled test page when Stripe is not configured (else payments are off). */
+  sandboxPayments: boolean;
+}
+
 export interface Config {
+  /** A real agenda is connected, or NODE_ENV=production: stand-ins only by name, secrets checked for strength. */
+  production: boolean;
+  standIns: StandIns;
+  /** The operator's credential for operator pages (the dev outbox in production), `Authorization: Bearer …`. */
+  operatorToken: string | undefined;
   port: number;
   host: string;
   /** Base of every link we send, without a trailing slash. */

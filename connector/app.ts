@@ -137,8 +137,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   lifecycle.onChange(recheckSocketsOnCancel(hub));
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
-  if (config.agenda.demo) await app.register(async (scope) => demoRoutes(scope, services));
-  if (notifications.outbox.email || notifications.outbox.sms) await app.register(async (scope) => devOutboxRoutes(scope, database.db, notifications.outbox, { public: config.agenda.demo }));
+  if (config.standIns.demoAgenda) await app.register(async (scope) => demoRoutes(scope, services));
+  if (notifications.outbox.email || notifications.outbox.sms) {
+    await app.register(async (scope) => devOutboxRoutes(scope, database.db, notifications.outbox, { operatorToken: config.production ? config.operatorToken : undefined }));
+  }
 
   app.addHook('onReady', async () => {
     await queue.start();

@@ -42,6 +42,7 @@ export const ERRORS = {
   API_KEY_MISSING: { status: 401, meaning: 'The request has no `Authorization: Bearer` API key.' },
   API_KEY_INVALID: { status: 401, meaning: 'The API key is unknown or revoked.' },
   UNAUTHORIZED: { status: 401, meaning: 'The demo agenda API needs its Bearer token.' },
+  OPERATOR_TOKEN_REQUIRED: { status: 401, meaning: 'This operator page needs `Authorization: Bearer <OPERATOR_TOKEN>`.' },
 
   // Links, sessions and the call
   LINK_INVALID: { status: 404, meaning: 'The link was not made by this service.' },
@@ -64,6 +65,7 @@ export const ERRORS = {
   AMOUNT_TOO_PRECISE: { status: 400, meaning: 'The amount has more decimals than its currency.' },
   AMOUNT_TOO_LARGE: { status: 400, meaning: 'The amount is above the clinic\'s maximum.' },
   CURRENCY_UNSUPPORTED: { status: 400, meaning: 'The clinic does not accept this currency.' },
+  PAYMENTS_NOT_CONFIGURED: { status: 409, meaning: 'No payment provider is configured (Stripe, or SANDBOX_PAYMENTS=on).' },
   NO_OPEN_PAYMENT: { status: 409, meaning: 'There is no unpaid payment request to send again.' },
   RESEND_LIMIT: { status: 429, meaning: 'The payment link was already sent again the most times allowed.' },
   PAYMENT_NOT_READY: { status: 409, meaning: 'The payment page is still being made.' },

@@ -61,7 +61,7 @@ export async function paymentPages(app: FastifyInstance, services: Services, bil
     }
   });
 
-  if (billing.provider.name !== 'sandbox') return;
+  if (billing.provider?.name !== 'sandbox') return;
   // HTML forms post url-encoded bodies; nothing is read from them.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, _body, done) => done(null, {}));
   app.get<{ Params: { token: string } }>('/pay/sandbox/:token', { schema: { hide: true } }, async (request, reply) => {

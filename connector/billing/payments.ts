@@ -70,9 +70,9 @@ export async function currentPaymentRequest(q: Queryable, teleconsultationId: st
 }
 
 /** The `payment` part of the agenda write-back. */
-export async function paymentWriteBack(q: Queryable, teleconsultationId: string, publicUrl: string, secret: string): Promise<TeleconsultationWriteBack['payment']> {
+export async function paymentWriteBack(q: Queryable, teleconsultationId: string, publicUrl: string, secret: string, opts: { sandbox: boolean }): Promise<TeleconsultationWriteBack['payment']> {
   const p = await currentPaymentRequest(q, teleconsultationId);
-  if (!p) return null;
+  if (!p || (p.provider === 'sandbox' && !opts.sandbox)) return null;
   const status = p.status === 'paid' || p.status === 'refunded' || p.status === 'failed' ? p.status : p.status === 'expired' ? 'failed' : 'requested';
   return { status, amount: { value: p.amountCents, currency: p.currency }, url: payLinkUrl(publicUrl, secret, p.id) };
 }

@@ -48,7 +48,7 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
     const current = await currentPaymentRequest(services.database.db, request.params.id);
     return {
       presetsCents: settings.invoicePresetsCents, currency: settings.currency, maxCents: settings.invoiceMaxCents,
-      sandbox: billing.provider.name === 'sandbox', payment: current ? billing.summary(current) : null,
+      sandbox: billing.provider?.name === 'sandbox', payment: current ? billing.summary(current) : null,
     };
   });
 

@@ -1,5 +1,6 @@
 /**
- * The billing feature: its provider (Stripe, or the sandbox when Stripe is not configured),
+ * The billing feature: its provider (Stripe; without it the labelled sandbox where it is on,
+ * or no payments),
  * its jobs, and the one path every status change takes (Stripe webhook or sandbox page):
  * recorded once, written back to the agenda, pushed live, reminders dropped once paid.
  */
@@ -27,7 +28,8 @@ export const EXPIRE_CHECKOUT_QUEUE = 'billing-expire-checkout';
 export const MAX_RESENDS = 5;
 
 export interface Billing {
-  readonly provider: PaymentProvider;
+  /** Stripe, the sandbox, or none (payments off: "€ Facture" refuses with PAYMENTS_NOT_CONFIGURED). */
+  readonly provider: PaymentProvider | undefined;
   /** Set when Stripe is configured: webhook verification (platform endpoint, then Connect's). */
   readonly stripe: StripePaymentProvider[] | undefined;
   /** "€ Facture": records the request (or finds the identical open one) and plans its page. */
@@ -50,7 +52,13 @@ export function createBilling(services: Services, notifications: Notifications):
   const stripe = config.stripe
     ? [createStripeProvider(config.stripe), ...(config.stripe.connectWebhookSecret ? [createStripeProvider({ ...config.stripe, webhookSecret: config.stripe.connectWebhookSecret })] : [])]
     : undefined;
-  const provider: PaymentProvider = stripe?.[0] ?? createSandboxProvider(payLink);
+  // Without Stripe: the labelled sandbox where it is on, otherwise no payments at all.
+  const provider: PaymentProvider | undefined = stripe?.[0] ?? (config.standIns.sandboxPayments ? createSandboxProvider(payLink) : undefined);
+  if (!provider) log.warn('no payment provider (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET): "€ Facture" is off; SANDBOX_PAYMENTS=on gives the labelled test payments');
+  const requireProvider = (): PaymentProvider => {
+    if (!provider) throw new AppError('PAYMENTS_NOT_CONFIGURED', 'No payment provider is configured for this service.');
+    return provider;
+  };
 
   const summary = (p: PaymentRequest) => paymentSummary(p, config.publicUrl, config.linkSecret);
   const publish = async (p: PaymentRequest) => {
@@ -60,7 +68,7 @@ export function createBilling(services: Services, notifications: Notifications):
     const [t] = await db.select({ email: teleconsultations.patientEmail }).from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
     return t?.email ?? null;
   };
-  const checkoutFor = async (request: PaymentRequest) => ensureCheckout(db, provider, request.id, {
+  const checkoutFor = async (request: PaymentRequest) => ensureCheckout(db, requireProvider(), request.id, {
     publicUrl: config.publicUrl, linkSecret: config.linkSecret, customerEmail: await customerEmail(request.teleconsultationId), now: now(),
   });
 
@@ -124,7 +132,7 @@ export function createBilling(services: Services, notifications: Notifications):
       const amount = parseAmount(amountInput, { currency: settings.currency, maxCents: settings.invoiceMaxCents, allowedCurrencies: [settings.currency] });
       if (!amount.ok) throw new AppError(amount.code, amount.message);
       const outcome = await db.transaction(async (tx) => {
-        const o = await recordInvoice(tx, { teleconsultationId, amountCents: amount.cents, currency: amount.currency, provider: provider.name, now: now() });
+        const o = await recordInvoice(tx, { teleconsultationId, amountCents: amount.cents, currency: amount.currency, provider: requireProvider().name, now: now() });
         if (o.created) {
           await queue.send(CHECKOUT_QUEUE, { paymentRequestId: o.request.id }, { tx });
           if (o.replaced) {
@@ -194,7 +202,7 @@ export function createBilling(services: Services, notifications: Notifications):
         { name: EXPIRE_CHECKOUT_QUEUE, retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 60, batchSize: 10 },
         async (data) => {
           try {
-            await provider.expirePaymentLink(data.checkoutId, data.connectedAccount ?? undefined);
+            await requireProvider().expirePaymentLink(data.checkoutId, data.connectedAccount ?? undefined);
           } catch (err) {
             // Paid meanwhile: the provider's webhook brings the payment; nothing to close.
             if (err instanceof PaymentProviderError && err.code === 'PAYMENT_ALREADY_PAID') return;
@@ -217,5 +225,7 @@ export function paymentMessageLink(config: Services['config']): NonNullable<Mess
 
 /** The write-back's payment part, for connector/agenda/sync.ts. */
 export function billingWriteBack(services: Services) {
-  return (q: Services['database']['db'], teleconsultationId: string) => paymentWriteBack(q, teleconsultationId, services.config.publicUrl, services.config.linkSecret);
+  const { publicUrl, linkSecret, agenda } = services.config;
+  // A test payment is the demo agenda's business only: a real agenda never sees it as paid.
+  return (q: Services['database']['db'], teleconsultationId: string) => paymentWriteBack(q, teleconsultationId, publicUrl, linkSecret, { sandbox: agenda.demo });
 }

@@ -5,6 +5,7 @@
  * recipient or the body), and shown at `/dev/outbox` (HTML) and `/dev/outbox.json`.
  * Those routes exist only while at least one channel is on the outbox.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -105,21 +106,19 @@ export function outboxPage(entries: OutboxEntry[], channels: { email: boolean; s
 ${items || '<p>Aucun message pour le moment.</p>'}` });
 }
 
-/** Whether a TCP peer address is this machine. */
-export function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
-}
-
 /**
  * Registers `/dev/outbox` and `/dev/outbox.json` (call only when a channel is on the outbox).
- * The outbox holds real recipients as soon as a real agenda is connected: it is then only
- * shown to this machine (the socket's peer, never a forwarded header).
+ * In production (a real agenda, or NODE_ENV=production) the outbox holds real recipients: it
+ * then answers only with the operator's credential (`Authorization: Bearer <OPERATOR_TOKEN>`),
+ * whatever the address the request comes from; otherwise 404, as if it did not exist.
  */
-export async function devOutboxRoutes(app: FastifyInstance, db: Db, channels: { email: boolean; sms: boolean }, opts: { public: boolean }): Promise<void> {
+export async function devOutboxRoutes(app: FastifyInstance, db: Db, channels: { email: boolean; sms: boolean }, opts: { operatorToken: string | undefined }): Promise<void> {
+  const expected = opts.operatorToken === undefined ? undefined : createHash('sha256').update(opts.operatorToken).digest();
   app.addHook('onRequest', async (request, reply) => {
-    if (!opts.public && !isLoopback(request.socket.remoteAddress)) {
-      await reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
-    }
+    if (!expected) return;
+    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const ok = given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+    if (!ok) await reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
   });
   app.get('/dev/outbox', { schema: { hide: true } }, async (_request, reply) => {
     const entries = await outboxEntries(db);

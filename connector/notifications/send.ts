@@ -108,7 +108,7 @@ async function prepare(deps: SendDeps, ids: string[], teleconsultationId?: strin
       for (const m of locked) {
         if (m.status !== 'planned' && m.status !== 'sending') continue;
         const stale = staleness(m, t, now);
-        const problem = stale ? null : channelProblem(t, m.channel);
+        const problem = stale ? null : deps.providers[m.channel].off ? 'channel_off' : channelProblem(t, m.channel);
         if (stale || problem) {
           await tx.update(messages).set({ status: stale?.status ?? 'skipped', skipReason: stale?.reason ?? problem, updatedAt: now }).where(eq(messages.id, m.id));
           deps.log.info({ messageId: m.id, kind: m.kind, channel: m.channel, teleconsultationId: t.id, status: stale?.status ?? 'skipped', reason: stale?.reason ?? problem }, 'message not sent');

@@ -1,6 +1,7 @@
 /**
  * The notifications feature, built once by `app.ts`: the providers of each channel (the
- * real one when configured, the dev outbox otherwise, never both), the change listener
+ * real one when configured; otherwise the dev outbox where it is on, or the channel is off),
+ * the change listener
  * that writes the message plan, the sending job, and the hooks other features use
  * (`planMessage`, `cancelMessages`); the payment and documents links come from those features.
  */
@@ -8,6 +9,7 @@ import type { Tx } from '../db/client.ts';
 import type { Services } from '../services.ts';
 import type { ChangeListener } from '../teleconsultations/model.ts';
 import { outboxEmailProvider, outboxSmsProvider } from './outbox.ts';
+import { offEmailProvider, offSmsProvider } from './providers/off.ts';
 import { cancelMessages, messagePlanListener, planMessage, SEND_QUEUE, type PlanDeps, type PlanMessageInput, type PlannedMessage, type SendJobData } from './plan.ts';
 import { createSendgridProvider } from './providers/sendgrid.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
@@ -46,11 +48,11 @@ export interface Notifications {
 /** Builds the notifications feature from the service's parts and the links other features give its messages. */
 export function createNotifications(services: Services, links: MessageLinkRegistry = {}): Notifications {
   const { config, log, database, queue, now } = services;
+  const outbox = { email: !config.sendgrid && config.standIns.devOutbox, sms: !config.twilio && config.standIns.devOutbox };
   const providers: ChannelProviders = {
-    email: config.sendgrid ? createSendgridProvider(config.sendgrid, config.mailFrom) : outboxEmailProvider(database.db, log),
-    sms: config.twilio ? createTwilioProvider(config.twilio) : outboxSmsProvider(database.db, log),
+    email: config.sendgrid ? createSendgridProvider(config.sendgrid, config.mailFrom) : outbox.email ? outboxEmailProvider(database.db, log) : offEmailProvider,
+    sms: config.twilio ? createTwilioProvider(config.twilio) : outbox.sms ? outboxSmsProvider(database.db, log) : offSmsProvider,
   };
-  const outbox = { email: !config.sendgrid, sms: !config.twilio };
   const planDeps: PlanDeps = { queue, clinicDefaults: config.clinicDefaults, now };
   const notifications: Notifications = {
     providers,
@@ -71,6 +73,10 @@ export function createNotifications(services: Services, links: MessageLinkRegist
       );
     },
   };
+  const off = [providers.email.off ? 'email' : '', providers.sms.off ? 'sms' : ''].filter(Boolean);
+  if (off.length > 0) {
+    log.warn({ off }, `no provider for ${off.join(' and ')}: ${off.length > 1 ? 'these channels are' : 'this channel is'} off, and their messages are not sent (set SENDGRID_* / TWILIO_*, or DEV_OUTBOX=on to keep them at /dev/outbox)`);
+  }
   if (outbox.email || outbox.sms) {
     log.warn({ email: outbox.email ? 'dev outbox' : 'sendgrid', sms: outbox.sms ? 'dev outbox' : 'twilio' }, 'messages without a provider go to the dev outbox (/dev/outbox): nothing is sent for those channels');
   }

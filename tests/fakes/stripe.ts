@@ -19,6 +19,7 @@
  * inject failures; `completeSession`, `refundSession`… move sessions; `signedEvent` builds a
  * webhook body and its `Stripe-Signature` header with the SDK's own test helper.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import Stripe from 'stripe';
@@ -118,7 +119,7 @@ interface Answer {
 /** Starts the fake on 127.0.0.1, on a free port. */
 export async function startStripeFake(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<StripeFake> {
   const secretKey = options.secretKey ?? 'sk_test_fake_4eC39HqLyjWDarjtT1zdp7dc';
-  const webhookSecret = options.webhookSecret ?? 'whsec_fake_test_secret';
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`;
   const requests: RecordedStripeRequest[] = [];
   const sessions = new Map<string, SessionRecord>();
   const charges = new Map<string, FakeCharge>();

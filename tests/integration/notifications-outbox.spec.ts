@@ -1,14 +1,15 @@
 /**
  * The dev outbox: without provider keys, every message is stored, logged in one line
- * (with its links, without the patient's contact details) and shown at /dev/outbox and
- * /dev/outbox.json. Each channel is on its own: Twilio alone leaves only email there.
+ * (without its links' tokens nor the patient's contact details) and shown at /dev/outbox and
+ * /dev/outbox.json (with a real agenda connected, to the operator only). Each channel is on
+ * its own: Twilio alone leaves only email there.
  */
 import { Writable } from 'node:stream';
 import { messagesOf } from '../../connector/notifications/send.ts';
 import { OUTBOX_TITLE } from '../../connector/notifications/outbox.ts';
 import { activeLinks, linkUrl } from '../../connector/teleconsultations/links.ts';
 import { startTwilioFake } from '../fakes/twilio.ts';
-import { eventually, TEST_LINK_SECRET, useAppWithHub } from '../support/harness.ts';
+import { eventually, TEST_LINK_SECRET, useAppWithHub, OPERATOR_HEADERS } from '../support/harness.ts';
 import { deliverApplied, providerEnv, PUBLIC_URL } from './notifications-helpers.ts';
 
 interface OutboxJson {
@@ -33,7 +34,7 @@ describe('notifications: the dev outbox without provider keys', () => {
     expect(rows.map((m) => m.provider)).toEqual(['outbox', 'outbox']);
     const link = linkUrl(PUBLIC_URL, TEST_LINK_SECRET, (await activeLinks(db, id)).patient!);
 
-    const json = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as OutboxJson;
+    const json = (await (await fetch(`${t.url}/dev/outbox.json`, { headers: OPERATOR_HEADERS })).json()) as OutboxJson;
     expect(json.notice).toBe(OUTBOX_TITLE);
     expect(json.channels).toEqual({ email: true, sms: true });
     const mine = json.messages.filter((m) => m.teleconsultationId === id);
@@ -44,7 +45,7 @@ describe('notifications: the dev outbox without provider keys', () => {
     }
     expect(mine.find((m) => m.channel === 'sms')?.recipient).toBe('+33600007777');
 
-    const page = await fetch(`${t.url}/dev/outbox`);
+    const page = await fetch(`${t.url}/dev/outbox`, { headers: OPERATOR_HEADERS });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
@@ -55,7 +56,9 @@ describe('notifications: the dev outbox without provider keys', () => {
     const lines = logs.join('').split('\n').filter((l) => l.includes('"devOutbox":true') && l.includes(id));
     expect(lines.length).toBe(2);
     for (const l of lines) {
-      expect(l).toContain(link);
+      // A link opens a consultation: its token is never logged.
+      expect(l).not.toContain(link);
+      expect(l).not.toContain(link.split('/').at(-1)!);
       expect(l).toContain('confirmation');
       for (const secret of ['Zéphyrine', 'Quintal-Outbox', 'zephyrine.outbox@example.com', '+33600007777', '600007777']) expect(l).not.toContain(secret);
     }
@@ -76,18 +79,20 @@ describe('notifications: the dev outbox for email only (Twilio configured)', () 
     expect(rows.find((m) => m.channel === 'sms')?.provider).toBe('twilio');
     expect(rows.find((m) => m.channel === 'email')?.provider).toBe('outbox');
     expect(tw.messages.filter((m) => m.to === a.patient.mobile).length).toBe(1);
-    const json = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as OutboxJson;
+    const json = (await (await fetch(`${t.url}/dev/outbox.json`, { headers: OPERATOR_HEADERS })).json()) as OutboxJson;
     expect(json.channels).toEqual({ email: true, sms: false });
     expect(json.messages.filter((m) => m.teleconsultationId === id).map((m) => m.channel)).toEqual(['email']);
   });
 
-  it('shows the outbox only to this machine once a real agenda is connected', async () => {
+  it('shows the outbox only to the operator once a real agenda is connected, whatever the address', async () => {
     const remote = await t.app.inject({ url: '/dev/outbox.json', remoteAddress: '203.0.113.7' });
     expect(remote.statusCode).toBe(404);
-    // A forwarded header does not make a remote peer local.
+    // Neither a forwarded header nor this machine's address stands for the credential.
     const forwarded = await t.app.inject({ url: '/dev/outbox', remoteAddress: '203.0.113.7', headers: { 'x-forwarded-for': '127.0.0.1' } });
     expect(forwarded.statusCode).toBe(404);
     const local = await t.app.inject({ url: '/dev/outbox.json', remoteAddress: '127.0.0.1' });
-    expect(local.statusCode).toBe(200);
+    expect(local.statusCode).toBe(404);
+    const operator = await t.app.inject({ url: '/dev/outbox.json', remoteAddress: '203.0.113.7', headers: OPERATOR_HEADERS });
+    expect(operator.statusCode).toBe(200);
   });
 });

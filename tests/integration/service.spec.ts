@@ -7,7 +7,7 @@ import { buildApp } from '../../connector/app.ts';
 import { teleconsultations } from '../../connector/db/schema/index.ts';
 import { createApiKey, revokeApiKey } from '../../connector/integrators/api-keys.ts';
 import { generateOpenApi } from '../../connector/scripts/write-openapi.ts';
-import { eventually, jobsSettled, startTestApp, useAppWithHub, type TestApp } from '../support/harness.ts';
+import { eventually, jobsSettled, startTestApp, useAppWithHub, type TestApp, OPERATOR_HEADERS } from '../support/harness.ts';
 
 describe('integrator API', () => {
   const { t, hub } = useAppWithHub();
@@ -153,7 +153,7 @@ describe('demo agenda', () => {
     expect(payment.sandbox).toBeTrue();
     // The payment request goes out through the dev outbox, with the payment link.
     await eventually(async () => {
-      const outbox = (await (await fetch(`${t.url}/dev/outbox.json`)).json()) as { messages: { kind: string; text: string }[] };
+      const outbox = (await (await fetch(`${t.url}/dev/outbox.json`, { headers: OPERATOR_HEADERS })).json()) as { messages: { kind: string; text: string }[] };
       return outbox.messages.some((m) => m.kind === 'payment_request' && m.text.includes(payment.url));
     }, 'the payment request in the dev outbox');
     const page = await eventually(async () => {

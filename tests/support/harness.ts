@@ -14,6 +14,17 @@ import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { freshDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
 
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789-abcdefghijklmnop';
+/** The operator's credential of test apps (the dev outbox asks for it once a real agenda is connected). */
+export const TEST_OPERATOR_TOKEN = 'op_test_Qm7Zr2Lx9Vc4Bn8Kt1Wy6Hs3Jd5Gf0Pa';
+/** The header that carries it. */
+export const OPERATOR_HEADERS = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } as const;
+
+/**
+ * The stand-ins that the suites use with their (fake) agenda, switched on by name as a clinic
+ * would have to: the dev outbox for channels without provider fake, sandbox payments without
+ * the Stripe fake. tests/integration/production-mode.spec.ts runs without them.
+ */
+export const STAND_INS_ENV: Env = { DEV_OUTBOX: 'on', SANDBOX_PAYMENTS: 'on', OPERATOR_TOKEN: TEST_OPERATOR_TOKEN };
 
 export interface TestApp {
   app: FastifyInstance;
@@ -66,6 +77,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       LINK_SECRET: TEST_LINK_SECRET,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-test-')),
       AGENDA_RECONCILE_EVERY_MINUTES: '0',
+      ...STAND_INS_ENV,
       ...(database.url ? { DATABASE_URL: database.url } : {}),
       ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
       ...opts.env,

@@ -30,6 +30,8 @@ export interface SmsMessage {
 /** Sends emails. */
 export interface EmailProvider {
   readonly name: string;
+  /** The channel is off (no provider, and no dev outbox): its messages are skipped, never sent. */
+  readonly off?: true;
   /** Hands the email to the provider; resolves with the provider's id for it, or throws a `ProviderError`. */
   sendEmail(m: EmailMessage): Promise<{ providerId: string }>;
 }
@@ -37,6 +39,8 @@ export interface EmailProvider {
 /** Sends SMS. */
 export interface SmsProvider {
   readonly name: string;
+  /** The channel is off (no provider, and no dev outbox): its messages are skipped, never sent. */
+  readonly off?: true;
   /** Hands the SMS to the provider; resolves with the provider's id for it, or throws a `ProviderError`. */
   sendSms(m: SmsMessage): Promise<{ providerId: string }>;
 }
