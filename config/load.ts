@@ -279,7 +279,15 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     }
   }
 
+  const frameAncestors = (r.raw('FRAME_ANCESTORS') ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const origin of frameAncestors) {
+    let ok = false;
+    try { ok = new URL(origin).origin === origin && /^https?:$/.test(new URL(origin).protocol); } catch { ok = false; }
+    if (!ok) r.problems.push(`FRAME_ANCESTORS: expected origins such as https://agenda.example.org, separated by spaces (got ${JSON.stringify(origin.slice(0, 80))})`);
+  }
+
   const config: Config = {
+    frameAncestors,
     production,
     standIns: { ...standIns, demoAgenda: agenda.demo },
     operatorToken,

@@ -93,6 +93,8 @@ export interface Config {
   standIns: StandIns;
   /** The operator's credential for operator pages (the dev outbox in production), `Authorization: Bearer …`. */
   operatorToken: string | undefined;
+  /** Origins allowed to embed our pages in a frame (CSP frame-ancestors); empty: none. */
+  frameAncestors: string[];
   port: number;
   host: string;
   /** Base of every link we send, without a trailing slash. */

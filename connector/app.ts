@@ -18,6 +18,7 @@ import { demoRoutes } from './demo/routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
+import { registerOriginCheck, registerSecurityHeaders } from './http/security.ts';
 import { integratorRoutes } from './integrators/routes.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { createLiveBus } from './live/bus.ts';
@@ -99,6 +100,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }, config.reconcileEveryMinutes);
 
   installErrorHandler(app);
+  await registerSecurityHeaders(app, config);
+  registerOriginCheck(app, config);
+  // The API takes JSON only (a form or text body from another site cannot reach it as one).
+  app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -22,6 +22,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is larger than the route accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The route does not accept this content type.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
+  ORIGIN_REFUSED: { status: 403, meaning: 'A state-changing request or a live socket came from another site than PUBLIC_URL\'s.' },
   INTERNAL: { status: 500, meaning: 'Something failed on our side; nothing internal is said.' },
 
   // Webhooks

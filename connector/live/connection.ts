@@ -17,7 +17,7 @@ import { recentChat, saveChatMessage } from './chat.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
 import { admit, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
 import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from '#protocol/live';
-import { TokenBucket, type TokenBucketOptions } from './rate-limit.ts';
+import { TokenBucket, WaitingMessages, type TokenBucketOptions } from './rate-limit.ts';
 
 /** What every connection of this instance shares. */
 export interface LiveContext {
@@ -59,8 +59,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   const id = randomUUID();
   const bucket = new TokenBucket(ctx.rate);
   // Messages that arrive while the session is checked wait here, in order.
-  const early: RawData[] = [];
-  let earlyBytes = 0;
+  const early = new WaitingMessages<RawData>(EARLY_MAX_MESSAGES, EARLY_MAX_BYTES);
   // Events from the bus wait until the page has its `state`.
   const outbox: ServerMessage[] = [];
   let phase = 'opening' as 'opening' | 'open' | 'closed';
@@ -212,13 +211,11 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
 
   socket.on('message', (data: RawData) => {
     if (phase !== 'opening') return receive(data);
-    earlyBytes += byteLength(data);
-    if (early.length >= EARLY_MAX_MESSAGES || earlyBytes > EARLY_MAX_BYTES) {
-      log.warn({ messages: early.length, bytes: earlyBytes }, 'live messages before the session check exceed their bound: closing');
+    if (!early.push(data, byteLength(data))) {
+      log.warn(early.size, 'live messages before the session check exceed their bound: closing');
       phase = 'closed';
       return close(CLOSE_CODES.policy, 'too many messages');
     }
-    early.push(data);
   });
 
   const closed = new Promise<void>((resolve) => {
@@ -271,7 +268,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     for (const m of outbox.splice(0)) send(m);
     await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence: joined.presence }, skip: id });
     log.info('live connection opened');
-    for (const data of early.splice(0)) receive(data);
+    for (const data of early.drain()) receive(data);
   })().catch((err: unknown) => {
     log.error({ err }, 'live connection failed to open');
     close(1011, 'internal error');

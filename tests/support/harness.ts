@@ -12,6 +12,7 @@ import type { Config } from '../../config/schema.ts';
 import { buildApp } from '../../connector/app.ts';
 import { startAgendaHub, type AgendaHub } from '../fakes/agenda-hub.ts';
 import { freshDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
+import { createServer, type AddressInfo } from 'node:net';
 
 export const TEST_LINK_SECRET = 'test-link-secret-0123456789-abcdefghijklmnop';
 /** The operator's credential of test apps (the dev outbox asks for it once a real agenda is connected). */
@@ -71,8 +72,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     }
   })();
   try {
+    // The app knows its public address (PUBLIC_URL: links, and the Origin that state-changing
+    // requests and live sockets must come from) before it listens: a free port, taken again.
+    const port = opts.listen === false ? 0 : await freePort();
     const env: Env = {
-      PORT: '0',
+      PORT: String(port),
+      ...(port ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       LOG_LEVEL: 'silent',
       LINK_SECRET: TEST_LINK_SECRET,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'tc-test-')),
@@ -87,7 +92,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     unregister = database.onDrop(closeApp);
     let url = '';
     if (opts.listen !== false) {
-      await app.listen({ port: 0, host: '127.0.0.1' });
+      await app.listen({ port: config.port, host: '127.0.0.1' });
       const address = app.server.address();
       url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     } else {
@@ -98,6 +103,15 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     await close().catch(() => undefined);
     throw err;
   }
+}
+
+/** A port free on 127.0.0.1 right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Something a suite starts and must close: a fake provider, the hub, an app. */
