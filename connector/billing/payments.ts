@@ -10,7 +10,8 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Queryable, Tx } from '../db/client.ts';
-import { paymentRequests, practitionerAccounts, teleconsultationEvents, teleconsultations, type PaymentRequestStatus } from '../db/schema/index.ts';
+import { paymentRequests, practitionerAccounts, teleconsultations, type PaymentRequestStatus } from '../db/schema/index.ts';
+import { recordEvent } from '../teleconsultations/lifecycle.ts';
 import type { PaymentSummary } from '#protocol/live';
 import type { TeleconsultationWriteBack } from '../agenda/appointment.ts';
 import { signId, verifySignedId } from '../http/signed-id.ts';
@@ -122,10 +123,7 @@ export async function recordInvoice(tx: Tx, input: InvoiceInput): Promise<Invoic
     requestedAt: input.now,
     statusAt: input.now,
   }).returning();
-  await tx.insert(teleconsultationEvents).values({
-    clinicId: t.clinicId, teleconsultationId: t.id, type: 'payment.requested',
-    data: { paymentRequestId: request!.id, amount: input.amountCents, currency: input.currency, replaces: replaced?.id ?? null },
-  });
+  await recordEvent(tx, t, 'payment.requested', { paymentRequestId: request!.id, amount: input.amountCents, currency: input.currency, replaces: replaced?.id ?? null });
   await bumpRevision(tx, t.id, input.now);
   return { request: request!, created: true, replaced };
 }
@@ -228,10 +226,7 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
   if (RANK[next] <= RANK[p.status]) return null;
   const mismatch = eventMismatch(p, event);
   if (mismatch) {
-    await tx.insert(teleconsultationEvents).values({
-      clinicId: p.clinicId, teleconsultationId: p.teleconsultationId, type: 'payment.mismatch',
-      data: { paymentRequestId: p.id, kind: event.kind, eventId: event.eventId, mismatch },
-    });
+    await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, 'payment.mismatch', { paymentRequestId: p.id, kind: event.kind, eventId: event.eventId, mismatch });
     return { mismatch, request: p };
   }
   const [updated] = await tx.update(paymentRequests).set({
@@ -241,10 +236,7 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
     ...(next === 'paid' ? { paidAt: event.at } : {}),
     ...(event.paymentIntentId ? { paymentIntentId: event.paymentIntentId } : {}),
   }).where(eq(paymentRequests.id, p.id)).returning();
-  await tx.insert(teleconsultationEvents).values({
-    clinicId: p.clinicId, teleconsultationId: p.teleconsultationId, type: `payment.${next}`,
-    data: { paymentRequestId: p.id, amount: p.amountCents, currency: p.currency },
-  });
+  await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, `payment.${next}`, { paymentRequestId: p.id, amount: p.amountCents, currency: p.currency });
   await bumpRevision(tx, p.teleconsultationId, now);
   return updated!;
 }

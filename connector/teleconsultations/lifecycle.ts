@@ -72,6 +72,17 @@ export interface Lifecycle {
   applyConferenceEvent(tx: Tx, t: Teleconsultation, event: ConferenceEvent): Promise<ConferenceOutcome>;
 }
 
+/** The teleconsultation an event belongs to (a row, or its ids). */
+export type EventSubject = Pick<Teleconsultation, 'clinicId' | 'id'>;
+
+/**
+ * Adds an event to a teleconsultation's trail, in the caller's transaction: the one writer of
+ * the trail, for the lifecycle and for features whose changes are not status moves (payments).
+ */
+export async function recordEvent(tx: Tx, t: EventSubject, type: string, data: Record<string, unknown> = {}, at?: Date): Promise<void> {
+  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data, ...(at ? { at } : {}) });
+}
+
 export interface LifecycleDeps {
   db: Db;
   now: () => Date;
@@ -80,10 +91,6 @@ export interface LifecycleDeps {
 /** Builds the lifecycle; subscribers are added with `onChange`. */
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const listeners: ChangeListener[] = [];
-
-  const recordEvent: Lifecycle['recordEvent'] = async (tx, t, type, data = {}, at) => {
-    await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data, ...(at ? { at } : {}) });
-  };
 
   const emit: Lifecycle['emit'] = async (tx, change) => {
     for (const listener of listeners) await listener(tx, change);
