@@ -11,6 +11,10 @@ import {
 
 const PATIENT_EMAIL = 'patient.test@example.org';
 
+// Whole seconds (Stripe's expires_at has none), and the same for every request of a spec: a
+// second boundary between two clicks would make their parameters differ under one key.
+const EXPIRES_AT = new Date((Math.floor(Date.now() / 1000) + 3600) * 1000);
+
 function linkRequest(overrides: Partial<CreatePaymentLinkRequest> = {}): CreatePaymentLinkRequest {
   return {
     paymentRequestId: 'pr_1',
@@ -22,8 +26,7 @@ function linkRequest(overrides: Partial<CreatePaymentLinkRequest> = {}): CreateP
     idempotencyKey: 'teleconsult-payment:tc_1:pr_1',
     successUrl: 'https://connector.example/pay/done',
     cancelUrl: 'https://connector.example/pay/cancelled',
-    // Whole seconds: Stripe's expires_at has no milliseconds.
-    expiresAt: new Date((Math.floor(Date.now() / 1000) + 3600) * 1000),
+    expiresAt: EXPIRES_AT,
     ...overrides,
   };
 }

@@ -124,7 +124,6 @@ describe('billing with Stripe', () => {
     expect(res.status).toBe(200);
     const { items } = (await res.json()) as { items: { teleconsultationId: string; patientName: string }[] };
     expect(items.map((i) => i.teleconsultationId)).toEqual([first.practitioner.teleconsultationId]);
-    expect(JSON.stringify(items)).not.toContain(second.appointment.patient.lastName.slice(0, 1) + '.');
     // Another consultation's id with this session: refused.
     const other = await fetch(`${t.url}/api/live/${second.practitioner.teleconsultationId}/practitioner/payments`, { headers: { cookie: first.practitioner.cookie } });
     expect(other.status).toBe(401);
