@@ -35,7 +35,8 @@ function recordSentTypes(page: Page): string[] {
 }
 
 describe('p2p call in Chromium', () => {
-  const { t, hub } = useAppWithHub();
+  // The UI is built before the app starts: the app serves /app/ only if the build is there.
+  const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 

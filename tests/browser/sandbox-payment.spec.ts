@@ -11,7 +11,8 @@ import { launchChromium } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
 describe('sandbox payment in Chromium', () => {
-  const { t, hub } = useAppWithHub();
+  // The UI is built before the app starts: the app serves /app/ only if the build is there.
+  const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 

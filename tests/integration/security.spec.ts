@@ -12,8 +12,8 @@ function directives(csp: string | undefined): Map<string, string[]> {
 }
 
 describe('security headers', () => {
-  const { t, hub } = useAppWithHub();
-  beforeAll(() => ensureUiBuilt());
+  // The UI is built before the app starts: the app serves /app/ only if the build is there.
+  const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
 
   it('are on the pages, the links, the payment pages and the API', async () => {
     const tc = await makeTeleconsultation(t, hub);
