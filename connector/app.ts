@@ -80,6 +80,24 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const now = opts.now ?? (() => new Date());
   const queue = createJobQueue(database, log, { workers: config.workers, pollingIntervalSeconds: opts.pollingIntervalSeconds });
   const bus = createLiveBus(config.redisUrl, log);
+  app.addHook('onClose', async () => {
+    await queue.stop();
+    await bus.close();
+    await database.close();
+  });
+  try {
+    await assemble(app, config, opts, { database, queue, bus, now, log });
+  } catch (err) {
+    // Whatever was opened is closed: a failed start leaves no pool, socket or timer behind.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  return app;
+}
+
+/** Everything after the database: services, jobs, routes and hooks. */
+async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions, opened: Pick<Services, 'database' | 'queue' | 'bus' | 'now' | 'log'>): Promise<void> {
+  const { database, queue, bus, now, log } = opened;
   const agenda = config.agenda.demo
     ? demoAgendaClient(app, config)
     : createAgendaClient({ apiUrl: config.agenda.apiUrl, apiToken: config.agenda.apiToken, timeoutMs: config.agendaTimeoutMs });
@@ -154,10 +172,4 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Catch up on whatever changed while we were away.
     await queue.send(RECONCILE_QUEUE, {}, { singletonKey: 'startup' });
   });
-  app.addHook('onClose', async () => {
-    await queue.stop();
-    await bus.close();
-    await database.close();
-  });
-  return app;
 }

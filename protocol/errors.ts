@@ -23,7 +23,9 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The route does not accept this content type.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource.' },
   ORIGIN_REFUSED: { status: 403, meaning: 'A state-changing request or a live socket came from another site than PUBLIC_URL\'s.' },
+  RATE_LIMITED: { status: 429, meaning: 'Too many requests from this address; `Retry-After` says when to try again.' },
   INTERNAL: { status: 500, meaning: 'Something failed on our side; nothing internal is said.' },
+  DATABASE_UNAVAILABLE: { status: 503, meaning: 'The database is not answering; nothing was recorded. Try again after `Retry-After` seconds.' },
 
   // Webhooks
   WEBHOOK_HEADERS_MISSING: { status: 400, meaning: 'The signature headers of the webhook scheme are missing.' },

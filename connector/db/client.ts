@@ -73,6 +73,8 @@ export interface OpenOptions {
   pglite?: PGlite;
   /** Pool size on PostgreSQL. */
   poolSize?: number;
+  /** How long to wait for a connection (a new one, or a free one of a full pool). */
+  connectTimeoutMs?: number;
   /**
    * Told of a connection that failed outside a query (PostgreSQL restarted, the connection
    * was terminated, a failover). The pool drops that connection and opens a new one when
@@ -84,7 +86,14 @@ export interface OpenOptions {
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 20,
+      // A server that does not answer at all (a network cut rather than a refusal) fails the
+      // request after this, instead of holding it.
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+      application_name: 'teleconsult',
+    });
     const onError = opts.onConnectionError ?? (() => {});
     // A connection's error is emitted on its client, idle or checked out, and on the pool
     // too when idle (https://node-postgres.com/apis/pool#error): the client's listener
@@ -92,7 +101,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', onError));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
-    await migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    try {
+      await migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
     return {
       kind: 'postgres',
       db,

@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isErrorCode, type ErrorBody, type ErrorCode } from '#protocol/errors';
+import { isDatabaseUnavailable } from '../db/faults.ts';
 import { AppError } from '../errors.ts';
+
+/** Seconds a caller is asked to wait when the database is not answering. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Fastify's own errors that are the client's fault, with our code for each. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -32,11 +36,17 @@ export function installErrorHandler(app: FastifyInstance): void {
       status = err.statusCode;
       const code = FASTIFY_CODES[err.code] ?? (isErrorCode(err.code) ? err.code : 'BAD_REQUEST');
       body = { error: { code, message: err.message } };
+    } else if (isDatabaseUnavailable(err)) {
+      // Nothing was recorded: the caller (the hub, a browser) tries again later.
+      status = 503;
+      body = { error: { code: 'DATABASE_UNAVAILABLE', message: 'The service cannot reach its database; nothing was recorded. Try again shortly.' } };
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     } else {
       status = 500;
       body = { error: { code: 'INTERNAL', message: 'Internal error.' } };
     }
-    if (status >= 500) request.log.error({ err }, 'request failed');
+    if (body.error.code === 'DATABASE_UNAVAILABLE') request.log.warn({ code: body.error.code, status }, 'request refused: database unavailable');
+    else if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request refused');
     void reply.status(status).send(body);
   });

@@ -13,6 +13,14 @@ const statusSchema = {
   properties: { status: { type: 'string' }, database: { type: 'string' }, migrations: { type: 'string' }, bus: { type: 'string' } },
 } as const;
 
+const READY_TIMEOUT_MS = 800;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Registers the health routes. */
 export async function healthRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
@@ -21,8 +29,11 @@ export async function healthRoutes(app: FastifyInstance, services: Services): Pr
     let database = 'ok';
     let migrations = 'ok';
     try {
-      await services.database.db.execute(sql`select 1`);
-      if (!(await migrationsApplied(services.database))) migrations = 'pending';
+      // A load balancer must hear "not ready" at once, even from a database that hangs.
+      await withTimeout((async () => {
+        await services.database.db.execute(sql`select 1`);
+        if (!(await migrationsApplied(services.database))) migrations = 'pending';
+      })(), READY_TIMEOUT_MS);
     } catch {
       database = 'unreachable';
       migrations = 'unknown';

@@ -66,12 +66,16 @@ export interface DeliverOptions {
   secret?: string;
   /** `occurredAt` of the generated body; now when absent. */
   occurredAt?: string;
+  /** Give up on the delivery after this long (as a hub's delivery timeout does); the fetch then throws. */
+  timeoutMs?: number;
 }
 
 /** What the receiver answered to a webhook. */
 export interface DeliveryResult {
   status: number;
   body: string;
+  /** The receiver's `Retry-After` header, when it asked to be tried again later. */
+  retryAfter: string | null;
 }
 
 /** The three Standard Webhooks headers. */
@@ -401,8 +405,9 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'User-Agent': 'agenda-hub-fake', ...headers },
         body,
+        ...(opts.timeoutMs ? { signal: AbortSignal.timeout(opts.timeoutMs) } : {}),
       });
-      return { status: response.status, body: await response.text() };
+      return { status: response.status, body: await response.text(), retryAfter: response.headers.get('retry-after') };
     },
     signedHeaders,
     async close() {

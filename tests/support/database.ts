@@ -12,6 +12,11 @@ import { openDatabase } from '../../connector/db/client.ts';
 /** The run's database mode, from the environment of `npm test`. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || undefined;
 export const TEST_REDIS_URL = process.env.REDIS_URL || undefined;
+/**
+ * The machine's PostgreSQL, for suites that need a real server whatever the run's mode
+ * (connection faults cannot be made in an embedded database): the run's, or the local one.
+ */
+const POSTGRES_URL = TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 const RUN = `tc_${process.pid}`;
 let templatePglite: Promise<PGlite> | undefined;
@@ -30,7 +35,7 @@ function withDatabase(url: string, name: string): string {
  * node-postgres throws an unlistened one: https://node-postgres.com/apis/client#error
  */
 function adminClient(): pg.Client {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: 'teleconsult-tests-admin' });
+  const client = new pg.Client({ connectionString: POSTGRES_URL, application_name: 'teleconsult-tests-admin' });
   client.on('error', (err) => console.log(`test database admin connection lost: ${(err as { code?: string }).code ?? err.message}`));
   return client;
 }
@@ -84,7 +89,7 @@ async function makePgTemplate(): Promise<string> {
   await dropStaleDatabases();
   const name = `${RUN}_tpl`;
   await adminQuery(`create database "${name}"`);
-  const url = withDatabase(TEST_DATABASE_URL!, name);
+  const url = withDatabase(POSTGRES_URL, name);
   const database = await openDatabase({ databaseUrl: url, dataDir: '' });
   await database.close();
   await installBoss({ connectionString: url, supervise: false, schedule: false });
@@ -158,14 +163,17 @@ function testDatabase(name: string, url: string | undefined, pglite: PGlite | un
   return database;
 }
 
-/** A fresh, migrated database for one suite. */
-export async function freshDatabase(): Promise<TestDatabase> {
-  if (TEST_DATABASE_URL) {
+/**
+ * A fresh, migrated database for one suite: of the run's mode, or on the machine's
+ * PostgreSQL whatever the mode with `{ postgres: true }`.
+ */
+export async function freshDatabase(opts: { postgres?: boolean } = {}): Promise<TestDatabase> {
+  if (TEST_DATABASE_URL || opts.postgres) {
     templatePg ??= makePgTemplate();
     const template = await templatePg;
     const name = `${RUN}_${++suites}`;
     await adminQuery(`create database "${name}" template "${template}"`);
-    return testDatabase(name, withDatabase(TEST_DATABASE_URL, name), undefined, async () => {
+    return testDatabase(name, withDatabase(POSTGRES_URL, name), undefined, async () => {
       await adminQuery(`drop database if exists "${name}" with (force)`);
     });
   }
@@ -200,4 +208,16 @@ export async function dropTemplates(): Promise<void> {
     if (name) await adminQuery(`drop database if exists "${name}" with (force)`);
   }
   if (templatePglite) await (await templatePglite).close();
+}
+
+/**
+ * What a PostgreSQL restart, a failover or an idle-session timeout does to a service:
+ * terminates every connection to `database` but the admin's own. Returns how many.
+ */
+export async function terminateConnections(database: TestDatabase): Promise<number> {
+  const rows = await adminQuery<{ ok: boolean }>(
+    'select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [database.name],
+  );
+  return rows.filter((r) => r.ok).length;
 }
