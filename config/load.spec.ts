@@ -37,6 +37,15 @@ describe('configuration', () => {
     expect(readFileSync(join(dir, 'link-secret'), 'utf8')).toBe(c.linkSecret);
   });
 
+  it('trusts only the proxies it is told, never every address', () => {
+    expect(loadConfig(base()).trustProxy).toBeFalse();
+    expect(loadConfig({ ...base(), TRUST_PROXY: '10.0.0.5, 10.0.1.0/24,loopback' }).trustProxy).toEqual(['10.0.0.5', '10.0.1.0/24', 'loopback']);
+    expect(loadConfig({ ...base(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    for (const everything of ['true', '*', '0.0.0.0/0', '::/0', 'all']) {
+      expect(problemsOf({ ...base(), TRUST_PROXY: everything }).join()).withContext(everything).toContain('TRUST_PROXY');
+    }
+  });
+
   it('lists every problem at once, naming each variable, never echoing a secret', () => {
     const problems = problemsOf({
       ...base(),

@@ -111,6 +111,30 @@ class Reader {
   }
 }
 
+/** Named address ranges that proxy-addr (Fastify's trustProxy) knows. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: which reverse proxies' X-Forwarded-For to believe, said explicitly: addresses,
+ * CIDR ranges or named ranges separated by commas, or a number of hops. "Everything" is refused:
+ * any client could then choose the address its rate limit is counted on.
+ */
+function readTrustProxy(r: Reader): false | string[] | number {
+  const v = r.raw('TRUST_PROXY');
+  if (v === undefined || v === 'off' || v === 'false') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 10) return hops;
+  }
+  const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = parts.filter((p) => !PROXY_RANGES.has(p) && !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?$/i.test(p));
+  if (parts.length === 0 || bad.length > 0 || parts.some((p) => /^(0\.0\.0\.0|::)\/0$/.test(p))) {
+    r.problems.push('TRUST_PROXY: expected the reverse proxies to trust, e.g. 10.0.0.5,10.0.1.0/24 or loopback, or a number of hops from 1 to 10; never every address');
+    return false;
+  }
+  return parts;
+}
+
 /** Words that mark a value copied from an example rather than made for this deployment. */
 const PLACEHOLDER = /change[_ -]?me|changeme|placeholder|replace[_ -]?me|your[_ -]|xxxx|todo|dummy|example|default|<.*>/i;
 
@@ -267,6 +291,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     currency,
     paymentReminderMinutes: r.int('DEFAULT_PAYMENT_REMINDER_MINUTES', 1440, 1, 60 * 24 * 30),
     senderName: r.string('DEFAULT_SENDER_NAME', 'Téléconsultation'),
+    retentionDays: r.int('DEFAULT_RETENTION_DAYS', 90, 1, 3650),
   };
 
   if (production) {
@@ -288,6 +313,12 @@ export function loadConfig(env: Env = readEnvironment()): Config {
 
   const config: Config = {
     frameAncestors,
+    trustProxy: readTrustProxy(r),
+    rateLimits: {
+      linksPerMinute: r.int('RATE_LIMIT_LINKS_PER_MINUTE', 60, 1, 1_000_000),
+      livePerMinute: r.int('RATE_LIMIT_LIVE_PER_MINUTE', 300, 1, 1_000_000),
+      socketsPerMinute: r.int('RATE_LIMIT_SOCKETS_PER_MINUTE', 60, 1, 1_000_000),
+    },
     production,
     standIns: { ...standIns, demoAgenda: agenda.demo },
     operatorToken,

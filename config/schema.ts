@@ -32,6 +32,21 @@ export interface ClinicSettings {
   paymentReminderMinutes: number;
   /** Name shown as the sender of emails and in SMS. */
   senderName: string;
+  /**
+   * Days after the appointment after which the patient's data (contacts, chat, messages,
+   * sessions, links, documents) is deleted; what accounting needs (amounts, statuses, dates,
+   * ids) stays.
+   */
+  retentionDays: number;
+}
+
+export interface RateLimits {
+  /** Opening `/j/…` links and `/pay/…` pages: what a link guesser does. */
+  linksPerMinute: number;
+  /** The live API of a session (`/api/live/…`). */
+  livePerMinute: number;
+  /** Live socket connections (`/live/…`). */
+  socketsPerMinute: number;
 }
 
 export interface AgendaConfig {
@@ -95,6 +110,14 @@ export interface Config {
   operatorToken: string | undefined;
   /** Origins allowed to embed our pages in a frame (CSP frame-ancestors); empty: none. */
   frameAncestors: string[];
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or
+   * `loopback`, `linklocal`, `uniquelocal`), or how many hops; false: none, the client is
+   * the connection's address.
+   */
+  trustProxy: false | string[] | number;
+  /** Requests per minute and client address (see connector/http/rate-limits.ts). */
+  rateLimits: RateLimits;
   port: number;
   host: string;
   /** Base of every link we send, without a trailing slash. */

@@ -18,6 +18,7 @@ import { demoRoutes } from './demo/routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { loggerOptions } from './http/logging.ts';
+import { registerRateLimits } from './http/rate-limits.ts';
 import { registerOriginCheck, registerSecurityHeaders } from './http/security.ts';
 import { integratorRoutes } from './integrators/routes.ts';
 import { createJobQueue } from './jobs/queue.ts';
@@ -58,7 +59,9 @@ export const API_VERSION = '1.0.0';
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { ...loggerOptions(config.logLevel), ...(opts.logStream ? { stream: opts.logStream } : {}) },
-    trustProxy: true,
+    // Only the proxies named in TRUST_PROXY are believed about the client's address.
+    // (A hop count is supported by Fastify, though its types list only the other forms.)
+    trustProxy: config.trustProxy as string[] | false,
     bodyLimit: 1024 * 1024,
     // A stalled client must not hold a worker for ever; jobs do the slow work.
     requestTimeout: 30_000,
@@ -120,6 +123,7 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
   installErrorHandler(app);
   await registerSecurityHeaders(app, config);
   registerOriginCheck(app, config);
+  await registerRateLimits(app, config);
   // The API takes JSON only (a form or text body from another site cannot reach it as one).
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, {

@@ -11,7 +11,7 @@
  * Chromium is required: without it the run stops with a message rather than skip tests.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Jasmine from 'jasmine';
 import { chromiumPath } from './support/chromium.ts';
@@ -57,6 +57,7 @@ async function runNodeSpecs(): Promise<Totals> {
   const totals: Totals = { passed: 0, failed: 0 };
   jasmine.clearReporters();
   jasmine.addReporter({
+    specStarted(result) { if (process.env.TRACE_SPECS) appendFileSync(process.env.TRACE_SPECS, `${new Date().toISOString()} start ${result.fullName}\n`); },
     specDone(result) {
       if (result.status === 'passed') totals.passed++;
       else if (result.status === 'failed') {

@@ -12,7 +12,7 @@
  * servers, not browsers, and are left to their own checks.
  */
 import helmet from '@fastify/helmet';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
 
 /** The CSP directives for a configuration. */
@@ -72,6 +72,17 @@ export function foreignOrigin(request: FastifyRequest, publicOrigin: string): bo
   return site === 'cross-site' || site === 'same-site';
 }
 
+/**
+ * Refuses a WebSocket upgrade with an HTTP status. An upgrade's socket is no longer the HTTP
+ * server's to answer and close: the response is written and the socket ended here.
+ */
+export function refuseUpgrade(request: FastifyRequest, reply: FastifyReply, status: number, reason: string, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  reply.hijack();
+  request.raw.socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nCache-Control: no-store\r\n${extra}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
 /** Refuses state-changing requests and live upgrades from other sites. */
 export function registerOriginCheck(app: FastifyInstance, config: Config): void {
   const publicOrigin = new URL(config.publicUrl).origin;
@@ -83,9 +94,7 @@ export function registerOriginCheck(app: FastifyInstance, config: Config): void 
     request.log.info({ method: request.method, upgrade }, 'request from another origin refused');
     const body = JSON.stringify({ error: { code: 'ORIGIN_REFUSED', message: 'This request must come from this service\'s own pages.' } });
     if (upgrade) {
-      // An upgrade's socket is no longer the HTTP server's to close: answer and end it here.
-      reply.hijack();
-      request.raw.socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      refuseUpgrade(request, reply, 403, 'Forbidden', JSON.parse(body));
       return;
     }
     await reply.status(403).type('application/json; charset=utf-8').send(body);

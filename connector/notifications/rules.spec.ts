@@ -6,7 +6,7 @@ import type { ClinicSettings } from '../../config/schema.ts';
 
 const defaults: ClinicSettings = {
   reminderOffsetsMinutes: [1440], invitationMinutesBefore: 15, invoicePresetsCents: [2500], invoiceMaxCents: 50_000,
-  currency: 'EUR', paymentReminderMinutes: 1440, senderName: 'Téléconsultation',
+  currency: 'EUR', paymentReminderMinutes: 1440, senderName: 'Téléconsultation', retentionDays: 90,
 };
 
 function tc(over: Partial<Teleconsultation> = {}): Teleconsultation {

@@ -21,6 +21,10 @@ const TEXTS: Partial<Record<ErrorCode, { fr: PageText; en: PageText }>> = {
     fr: { title: 'Lien remplacé', body: 'Ce lien ne fonctionne plus : utilisez le dernier lien reçu, ou contactez le cabinet.' },
     en: { title: 'Link replaced', body: 'This link no longer works: use the latest link you received, or contact the practice.' },
   },
+  RATE_LIMITED: {
+    fr: { title: 'Trop de tentatives', body: 'Trop de liens ont été ouverts depuis cette connexion. Réessayez dans une minute.' },
+    en: { title: 'Too many attempts', body: 'Too many links were opened from this connection. Try again in a minute.' },
+  },
   LINK_EXPIRED: {
     fr: { title: 'Lien expiré', body: 'Ce lien de téléconsultation a expiré. Contactez le cabinet si besoin.' },
     en: { title: 'Link expired', body: 'This teleconsultation link has expired. Contact the practice if needed.' },

@@ -21,6 +21,7 @@ const KEY_SCHEMAS: { [K in keyof ClinicSettings]: TSchema } = {
   currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   paymentReminderMinutes: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30 }),
   senderName: Type.String({ minLength: 1, maxLength: 100 }),
+  retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
 };
 
 /** Merges stored overrides into the defaults, keeping only well-formed values. */
