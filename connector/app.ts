@@ -17,7 +17,7 @@ import { demoAgendaClient } from './demo/client.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
-import { loggerOptions } from './http/logging.ts';
+import { describeError, loggerOptions } from './http/logging.ts';
 import { registerRateLimits } from './http/rate-limits.ts';
 import { registerOriginCheck, registerSecurityHeaders } from './http/security.ts';
 import { integratorRoutes } from './integrators/routes.ts';
@@ -26,7 +26,13 @@ import { createLiveBus } from './live/bus.ts';
 import { devOutboxRoutes } from './notifications/outbox.ts';
 import { createNotifications } from './notifications/service.ts';
 import { recheckSocketsOnCancel, registerLive } from './live/plugin.ts';
+import { chatPurge } from './live/chat.ts';
+import { presencePurge } from './live/presence.ts';
+import { messagesPurge } from './notifications/retention.ts';
+import { createRetention, type Retention } from './retention/purge.ts';
 import type { Services } from './services.ts';
+import { sessionsAndLinksPurge } from './sessions/sessions.ts';
+import { contactsPurge } from './teleconsultations/retention.ts';
 import { registerSessions, revokeSessionsOnCancel } from './sessions/plugin.ts';
 import { createLifecycle } from './teleconsultations/lifecycle.ts';
 import { agendaWebhookRoutes } from './webhooks/agenda.ts';
@@ -39,6 +45,7 @@ import { twilioWebhookRoutes } from './webhooks/twilio.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    retention: Retention;
   }
 }
 
@@ -84,9 +91,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const queue = createJobQueue(database, log, { workers: config.workers, pollingIntervalSeconds: opts.pollingIntervalSeconds });
   const bus = createLiveBus(config.redisUrl, log);
   app.addHook('onClose', async () => {
-    await queue.stop();
-    await bus.close();
-    await database.close();
+    // Each step is bounded: a server that stopped answering never holds a shutdown for ever.
+    await within(15_000, queue.stop(), 'job queue', log);
+    await within(5_000, bus.close(), 'live bus', log);
+    await within(5_000, database.close(), 'database', log);
   });
   try {
     await assemble(app, config, opts, { database, queue, bus, now, log });
@@ -96,6 +104,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     throw err;
   }
   return app;
+}
+
+/** Waits for `work` at most `ms`; what did not finish in time is logged and left behind. */
+async function within(ms: number, work: Promise<unknown>, what: string, log: Services['log']): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
+  const outcome = await Promise.race([work.then(() => 'done' as const, (err: unknown) => { log.warn({ err: describeError(err), what }, 'close step failed'); return 'failed' as const; }), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn({ what, ms }, 'close step did not finish in time');
 }
 
 /** Everything after the database: services, jobs, routes and hooks. */
@@ -162,6 +179,11 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
   lifecycle.onChange(notifications.listener);
   lifecycle.onChange(revokeSessionsOnCancel(now));
   lifecycle.onChange(recheckSocketsOnCancel(hub));
+  // The patient's data that the retention period deletes, each kind from its feature.
+  const retention = createRetention(services);
+  for (const data of [chatPurge, presencePurge, messagesPurge, sessionsAndLinksPurge, contactsPurge]) retention.register(data);
+  await retention.registerJobs();
+  app.decorate('retention', retention);
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.standIns.demoAgenda) await app.register(async (scope) => demoRoutes(scope, services));

@@ -4,6 +4,8 @@
  */
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { buildApp } from './app.ts';
+import { isDatabaseUnavailable } from './db/faults.ts';
+import { describeError } from './http/logging.ts';
 
 let config;
 try {
@@ -17,6 +19,17 @@ try {
 }
 
 const app = await buildApp(config);
+// A database that goes away must never take the process with it: a library's promise left
+// unawaited on a lost connection is logged (by code) and the work it belonged to is retried
+// by its job's expiry. Anything else unhandled still stops the process, as Node does.
+process.on('unhandledRejection', (reason) => {
+  if (isDatabaseUnavailable(reason)) {
+    app.log.warn({ err: describeError(reason) }, 'database call failed with no one waiting for it');
+    return;
+  }
+  app.log.fatal({ err: describeError(reason) }, 'unhandled rejection');
+  process.exit(1);
+});
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -43,7 +43,8 @@ export const ERRORS = {
 
   // Integrator API and demo agenda
   API_KEY_MISSING: { status: 401, meaning: 'The request has no `Authorization: Bearer` API key.' },
-  API_KEY_INVALID: { status: 401, meaning: 'The API key is unknown or revoked.' },
+  API_KEY_INVALID: { status: 401, meaning: 'The API key is unknown, expired or revoked.' },
+  API_KEY_NOT_FOUND: { status: 404, meaning: 'No API key with this id belongs to the caller\'s clinic.' },
   UNAUTHORIZED: { status: 401, meaning: 'The demo agenda API needs its Bearer token.' },
   OPERATOR_TOKEN_REQUIRED: { status: 401, meaning: 'This operator page needs `Authorization: Bearer <OPERATOR_TOKEN>`.' },
 

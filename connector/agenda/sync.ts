@@ -52,7 +52,7 @@ export async function applyAgendaEvent(deps: AgendaSyncDeps, job: AgendaEventJob
     const fresh = await tx.insert(webhookReceipts).values({ source: 'agenda', deliveryId: job.deliveryId, eventType: job.type })
       .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
     if (fresh.length === 0) return 'duplicate';
-    return applyAppointment(tx, deps.apply, 'appointment' in job ? { appointment: job.appointment } : { deleted: job.deleted });
+    return applyAppointment(tx, deps.apply, 'appointment' in job ? { appointment: job.appointment } : { deleted: job.deleted }, { kind: 'webhook', source: 'agenda', delivery: job.deliveryId });
   });
 }
 
@@ -119,7 +119,7 @@ export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{
   let applied = 0;
   for await (const appointment of deps.client.listAllUpdatedSince(since, pageSize)) {
     seen++;
-    const outcome = await db.transaction((tx) => applyAppointment(tx, deps.apply, { appointment }));
+    const outcome = await db.transaction((tx) => applyAppointment(tx, deps.apply, { appointment }, { kind: 'system', process: 'reconcile' }));
     if (outcome !== 'stale' && outcome !== 'ignored' && outcome !== 'unchanged') applied++;
     newest = Math.max(newest, Date.parse(appointment.updatedAt));
   }

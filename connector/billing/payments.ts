@@ -10,7 +10,7 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Queryable, Tx } from '../db/client.ts';
-import { paymentRequests, practitionerAccounts, teleconsultations, type PaymentRequestStatus } from '../db/schema/index.ts';
+import { paymentRequests, practitionerAccounts, teleconsultations, type Actor, type PaymentRequestStatus } from '../db/schema/index.ts';
 import { recordEvent } from '../teleconsultations/lifecycle.ts';
 import type { PaymentSummary } from '#protocol/live';
 import type { TeleconsultationWriteBack } from '../agenda/appointment.ts';
@@ -86,6 +86,8 @@ export interface InvoiceInput {
   currency: string;
   provider: PaymentProvider['name'];
   now: Date;
+  /** Who asked (the practitioner's session). */
+  by: Actor;
 }
 
 export type InvoiceOutcome = { request: PaymentRequest; created: boolean; replaced: PaymentRequest | null };
@@ -123,7 +125,7 @@ export async function recordInvoice(tx: Tx, input: InvoiceInput): Promise<Invoic
     requestedAt: input.now,
     statusAt: input.now,
   }).returning();
-  await recordEvent(tx, t, 'payment.requested', { paymentRequestId: request!.id, amount: input.amountCents, currency: input.currency, replaces: replaced?.id ?? null });
+  await recordEvent(tx, t, 'payment.requested', input.by, { paymentRequestId: request!.id, amount: input.amountCents, currency: input.currency, replaces: replaced?.id ?? null });
   await bumpRevision(tx, t.id, input.now);
   return { request: request!, created: true, replaced };
 }
@@ -208,7 +210,7 @@ export function eventMismatch(p: PaymentRequest, event: PaymentEvent): ('amount'
  * Applies a provider's status change to its request: the request, or null when nothing
  * changed (unknown, or not a move up), or the mismatch when the event does not match it.
  */
-export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date): Promise<PaymentRequest | { mismatch: string[]; request: PaymentRequest } | null> {
+export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date, by: Actor): Promise<PaymentRequest | { mismatch: string[]; request: PaymentRequest } | null> {
   const conditions = [eq(paymentRequests.checkoutId, event.providerId), eq(paymentRequests.paymentIntentId, event.providerId)];
   if (event.paymentRequestId && /^[0-9a-f-]{36}$/.test(event.paymentRequestId)) conditions.unshift(eq(paymentRequests.id, event.paymentRequestId));
   const [p] = await tx.select().from(paymentRequests).where(or(...conditions)).for('update').limit(1);
@@ -226,7 +228,7 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
   if (RANK[next] <= RANK[p.status]) return null;
   const mismatch = eventMismatch(p, event);
   if (mismatch) {
-    await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, 'payment.mismatch', { paymentRequestId: p.id, kind: event.kind, eventId: event.eventId, mismatch });
+    await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, 'payment.mismatch', by, { paymentRequestId: p.id, kind: event.kind, eventId: event.eventId, mismatch });
     return { mismatch, request: p };
   }
   const [updated] = await tx.update(paymentRequests).set({
@@ -236,7 +238,7 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date):
     ...(next === 'paid' ? { paidAt: event.at } : {}),
     ...(event.paymentIntentId ? { paymentIntentId: event.paymentIntentId } : {}),
   }).where(eq(paymentRequests.id, p.id)).returning();
-  await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, `payment.${next}`, { paymentRequestId: p.id, amount: p.amountCents, currency: p.currency });
+  await recordEvent(tx, { clinicId: p.clinicId, id: p.teleconsultationId }, `payment.${next}`, by, { paymentRequestId: p.id, amount: p.amountCents, currency: p.currency });
   await bumpRevision(tx, p.teleconsultationId, now);
   return updated!;
 }

@@ -5,9 +5,10 @@
  * Stripe webhook intake is in connector/webhooks/.
  */
 import type { FastifyInstance } from 'fastify';
-import { errorBodySchema } from '../http/errors.ts';
+import { errorBodySchema, listSchema } from '../http/errors.ts';
 import { patientDisplayName } from '../sessions/summary.ts';
 import { requireSession } from '../sessions/sessions.ts';
+import { sessionActor } from '../teleconsultations/model.ts';
 import type { Services } from '../services.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
 import { currentPaymentRequest, practitionerPayments } from './payments.ts';
@@ -61,8 +62,8 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
       response: { 200: { type: 'object', required: ['payment'], properties: { payment: paymentSchema } }, 201: { type: 'object', required: ['payment'], properties: { payment: paymentSchema } }, 400: errorBodySchema, 401: errorBodySchema, 410: errorBodySchema },
     },
   }, async (request, reply) => {
-    await requireSession(request, request.params.id, 'practitioner');
-    const { request: p, created } = await billing.requestInvoice(request.params.id, request.body.amount);
+    const session = await requireSession(request, request.params.id, 'practitioner');
+    const { request: p, created } = await billing.requestInvoice(request.params.id, request.body.amount, sessionActor('practitioner', session.idHash));
     return reply.status(created ? 201 : 200).send({ payment: billing.summary(p) });
   });
 
@@ -78,18 +79,10 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
     schema: {
       tags: ['billing'], summary: 'This teleconsultation with its payment (a session opened from one consultation\'s link sees that one only)', params,
       response: {
-        200: {
-          type: 'object', required: ['items'],
-          properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object', required: ['teleconsultationId', 'startsAt', 'status', 'patientName', 'payment'],
-                properties: { teleconsultationId: { type: 'string' }, startsAt: { type: 'string' }, status: { type: 'string' }, patientName: { type: 'string' }, payment: nullablePayment },
-              },
-            },
-          },
-        },
+        200: listSchema({
+          type: 'object', required: ['teleconsultationId', 'startsAt', 'status', 'patientName', 'payment'],
+          properties: { teleconsultationId: { type: 'string' }, startsAt: { type: 'string' }, status: { type: 'string' }, patientName: { type: 'string' }, payment: nullablePayment },
+        }),
         401: errorBodySchema,
       },
     },

@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { planWriteBack } from '../agenda/sync.ts';
-import { paymentRequests, teleconsultations, webhookReceipts } from '../db/schema/index.ts';
+import { paymentRequests, teleconsultations, webhookReceipts, type Actor } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import { publishToTeleconsultation } from '../live/hub.ts';
 import type { MessageLinkRegistry } from '../notifications/send.ts';
@@ -33,7 +33,7 @@ export interface Billing {
   /** Set when Stripe is configured: webhook verification (platform endpoint, then Connect's). */
   readonly stripe: StripePaymentProvider[] | undefined;
   /** "€ Facture": records the request (or finds the identical open one) and plans its page. */
-  requestInvoice(teleconsultationId: string, amountInput: unknown): Promise<{ request: PaymentRequest; created: boolean }>;
+  requestInvoice(teleconsultationId: string, amountInput: unknown, by: Actor): Promise<{ request: PaymentRequest; created: boolean }>;
   /** Plans the payment message again. */
   resend(teleconsultationId: string): Promise<PaymentRequest>;
   /** Applies a provider's status change once per event id. */
@@ -124,7 +124,7 @@ export function createBilling(services: Services, notifications: Notifications):
     stripe,
     summary,
     checkoutFor,
-    async requestInvoice(teleconsultationId, amountInput) {
+    async requestInvoice(teleconsultationId, amountInput, by) {
       const [t] = await db.select().from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
       if (!t) throw new AppError('TELECONSULTATION_NOT_FOUND', 'No such teleconsultation.');
       if (t.status === 'cancelled') throw new AppError('TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
@@ -132,7 +132,7 @@ export function createBilling(services: Services, notifications: Notifications):
       const amount = parseAmount(amountInput, { currency: settings.currency, maxCents: settings.invoiceMaxCents, allowedCurrencies: [settings.currency] });
       if (!amount.ok) throw new AppError(amount.code, amount.message);
       const outcome = await db.transaction(async (tx) => {
-        const o = await recordInvoice(tx, { teleconsultationId, amountCents: amount.cents, currency: amount.currency, provider: requireProvider().name, now: now() });
+        const o = await recordInvoice(tx, { teleconsultationId, amountCents: amount.cents, currency: amount.currency, provider: requireProvider().name, now: now(), by });
         if (o.created) {
           await queue.send(CHECKOUT_QUEUE, { paymentRequestId: o.request.id }, { tx });
           if (o.replaced) {
@@ -168,7 +168,7 @@ export function createBilling(services: Services, notifications: Notifications):
         const fresh = await tx.insert(webhookReceipts).values({ source, deliveryId: event.eventId, eventType: event.kind })
           .onConflictDoNothing().returning({ id: webhookReceipts.deliveryId });
         if (fresh.length === 0) return 'duplicate' as const;
-        const outcome = await applyPaymentEvent(tx, event, now());
+        const outcome = await applyPaymentEvent(tx, event, now(), source === 'stripe' ? { kind: 'webhook', source: 'stripe', delivery: event.eventId } : { kind: 'system', process: 'sandbox' });
         if (!outcome) return null;
         if ('mismatch' in outcome) return outcome;
         const updated = outcome;

@@ -19,3 +19,8 @@ export const errorBodySchema = {
     },
   },
 } as const;
+
+/** The response schema of a list: `{ items: [...] }`. */
+export function listSchema<T extends object>(item: T) {
+  return { type: 'object', required: ['items'], properties: { items: { type: 'array', items: item } } } as const;
+}

@@ -5,7 +5,8 @@
 import PgBoss from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
-import { txExecutor, type Database, type Queryable } from '../db/client.ts';
+import pg from 'pg';
+import { txExecutor, type Database, type Queryable, type SqlExecutor } from '../db/client.ts';
 import { describeError } from '../http/logging.ts';
 
 export interface SendOptions {
@@ -63,11 +64,37 @@ export interface QueueOptions {
   pollingIntervalSeconds?: number;
 }
 
+/**
+ * The job queue's own connections on PostgreSQL. A statement refused because the server
+ * terminated its connection (57P01–57P03: a restart, a failover, `pg_terminate_backend`)
+ * was not committed, so it is run once more on a fresh connection. pg-boss settles a
+ * finished batch without awaiting it (manager.js, `onFetch`): without this, one terminated
+ * connection at that moment would reject with no one listening.
+ */
+function openJobPool(connectionString: string, log: Logger): { executor: SqlExecutor; close(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString, max: 10, application_name: 'teleconsult-jobs', connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', (err: Error & { code?: string }) => log.warn({ err: { code: err.code, message: err.message } }, 'job queue connection lost')));
+  const TERMINATED = new Set(['57P01', '57P02', '57P03']);
+  return {
+    executor: {
+      async executeSql(text, values) {
+        try {
+          return { rows: (await pool.query(text, values as unknown[])).rows };
+        } catch (err) {
+          if (!TERMINATED.has((err as { code?: string }).code ?? '')) throw err;
+          return { rows: (await pool.query(text, values as unknown[])).rows };
+        }
+      },
+    },
+    close: () => pool.end(),
+  };
+}
+
 /** Creates the queue on the service's database. */
 export function createJobQueue(database: Database, log: Logger, opts: QueueOptions): JobQueue {
-  const boss = database.kind === 'postgres'
-    ? new PgBoss({ connectionString: database.connectionString, max: 10, application_name: 'teleconsult-jobs', ...RETENTION })
-    : new PgBoss({ db: database.executor as PgBoss.Db, ...RETENTION });
+  const jobPool = database.kind === 'postgres' ? openJobPool(database.connectionString!, log) : undefined;
+  const boss = new PgBoss({ db: (jobPool?.executor ?? database.executor) as PgBoss.Db, ...RETENTION });
   boss.on('error', (err: Error) => log.error({ err }, 'job queue error'));
   const defs: { def: QueueDefinition; handler: JobHandler<object> }[] = [];
   const schedules: { name: string; cron: string }[] = [];
@@ -142,7 +169,8 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
     async stop(timeoutMs = 10_000) {
       if (!started) return;
       started = false;
-      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: database.kind === 'postgres' });
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+      await jobPool?.close();
     },
   };
 }

@@ -1,8 +1,9 @@
 /** Chat messages: kept, since both sides consult them afterwards; a late joiner gets the recent ones. */
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { chatMessages, type LinkRole } from '../db/schema/index.ts';
 import type { ServerMessage } from '#protocol/live';
+import type { PurgeableData } from '../retention/purge.ts';
 
 /** How many past messages a (re)connecting page receives. */
 export const CHAT_HISTORY_LIMIT = 100;
@@ -25,3 +26,11 @@ export async function recentChat(q: Queryable, teleconsultationId: string, limit
     .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id)).limit(limit);
   return rows.reverse().map((r) => ({ type: 'chat', from: r.sender, id: r.id, text: r.text, at: r.createdAt.toISOString() }));
 }
+
+/** The chat, deleted past the retention period (connector/retention/purge.ts). */
+export const chatPurge: PurgeableData = {
+  name: 'chat',
+  async purge(tx, ids) {
+    return (await tx.delete(chatMessages).where(inArray(chatMessages.teleconsultationId, ids)).returning({ id: chatMessages.id })).length;
+  },
+};

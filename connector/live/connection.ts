@@ -13,6 +13,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsultationId, sessionIdFromCookie } from '../sessions/sessions.ts';
 import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
+import { sessionActor, type Actor } from '../teleconsultations/model.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
 import { admit, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
@@ -68,6 +69,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   let role: LinkRole = 'patient';
   let admitted = false;
   let sessionId: string | undefined;
+  /** Who this socket's actions are recorded as: its checked session. */
+  const actor = (): Actor => sessionActor(role, hashSessionId(sessionId ?? ''));
   let work: Promise<void> = Promise.resolve();
   let attached = false;
 
@@ -140,7 +143,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         return send({ type: 'pong' });
       case 'knock': {
         if (role !== 'patient') return refuse('NOT_ALLOWED', 'Only the patient knocks.');
-        const r = await knock(services, teleconsultationId, ctx.timings);
+        const r = await knock(services, teleconsultationId, ctx.timings, actor());
         if (r.state === 'admitted') {
           admitted = true;
           send({ type: 'admitted' });
@@ -156,7 +159,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner lets the patient in.');
         let r: AdmissionResult;
         try {
-          r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings) : await deny(services, teleconsultationId, ctx.timings);
+          r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings, actor()) : await deny(services, teleconsultationId, ctx.timings, actor());
         } catch (err) {
           if (err instanceof AppError && err.code === 'PATIENT_NOT_WAITING') return refuse(err.code, err.message);
           throw err;
@@ -171,7 +174,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       }
       case 'end': {
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner ends the teleconsultation.');
-        if (await services.lifecycle.end(teleconsultationId, 'practitioner')) {
+        if (await services.lifecycle.end(teleconsultationId, actor())) {
           log.info('teleconsultation ended by the practitioner');
           await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'ended' } });
         }
@@ -253,7 +256,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     // Listen first, so that nothing published from now on is missed.
     attached = true;
     await hub.attach(connection);
-    const joined = await connectParticipant(services, { teleconsultation: t, role, connectionId: id }, ctx.timings);
+    const joined = await connectParticipant(services, { teleconsultation: t, role, connectionId: id, by: actor() }, ctx.timings);
     if (isClosed()) {
       await disconnectParticipant(services, { teleconsultationId, role, connectionId: id });
       return;

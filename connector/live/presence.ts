@@ -11,7 +11,8 @@ import type { Tx } from '../db/client.ts';
 import { participants, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import type { Teleconsultation } from '../teleconsultations/model.ts';
+import type { Actor, Teleconsultation } from '../teleconsultations/model.ts';
+import type { PurgeableData } from '../retention/purge.ts';
 
 export type Participant = typeof participants.$inferSelect;
 
@@ -72,7 +73,7 @@ export interface ConnectResult {
  * who was waiting or admitted and comes back within the grace window keeps that place;
  * later, they start over and must knock.
  */
-export async function connectParticipant(services: Services, input: { teleconsultation: Teleconsultation; role: LinkRole; connectionId: string }, timings: PresenceTimings): Promise<ConnectResult> {
+export async function connectParticipant(services: Services, input: { teleconsultation: Teleconsultation; role: LinkRole; connectionId: string; by: Actor }, timings: PresenceTimings): Promise<ConnectResult> {
   const now = services.now();
   const t = input.teleconsultation;
   return services.database.db.transaction(async (tx) => {
@@ -87,7 +88,7 @@ export async function connectParticipant(services: Services, input: { teleconsul
         state = 'absent';
         knockedAt = null;
       } else if (state === 'admitted' && !row.connectionId) {
-        await services.lifecycle.recordEvent(tx, t, 'patient.rejoined', {}, now);
+        await services.lifecycle.recordEvent(tx, t, 'patient.rejoined', input.by, {}, now);
       }
     }
     await tx.update(participants).set({ connectionId: input.connectionId, connectedAt: now, lastSeenAt: now, state, knockedAt, updatedAt: now })
@@ -150,10 +151,10 @@ async function admission(
 }
 
 /** The patient knocks: they wait, and a scheduled teleconsultation becomes `waiting`. */
-export async function knock(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+export async function knock(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state === 'waiting' || patient.state === 'admitted') return { state: patient.state };
-    await services.lifecycle.recordEvent(tx, t, 'patient.waiting', {}, now);
+    await services.lifecycle.recordEvent(tx, t, 'patient.waiting', by, {}, now);
     let status: TeleconsultationStatus | undefined;
     if (t.status === 'scheduled') status = (await services.lifecycle.moveStatus(tx, t, 'waiting')).status;
     return { state: 'waiting', set: { knockedAt: now, deniedAt: null }, ...(status ? { status } : {}) };
@@ -164,11 +165,11 @@ export async function knock(services: Services, teleconsultationId: string, timi
  * The practitioner lets the waiting patient in: recorded here first (the caller tells the
  * patient only after this commits); the teleconsultation moves to `in_progress`.
  */
-export async function admit(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+export async function admit(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state === 'admitted') return { state: 'admitted' };
     if (patient.state !== 'waiting') throw new AppError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
-    await services.lifecycle.recordEvent(tx, t, 'patient.admitted', {}, now);
+    await services.lifecycle.recordEvent(tx, t, 'patient.admitted', by, {}, now);
     let status: TeleconsultationStatus | undefined;
     if (t.status === 'scheduled' || t.status === 'waiting') {
       // Without Jitsi the connector is the only witness of the start; with Jitsi, its events tell.
@@ -180,12 +181,20 @@ export async function admit(services: Services, teleconsultationId: string, timi
 }
 
 /** The practitioner turns the patient away (from the waiting room, or out of the call). */
-export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings): Promise<AdmissionResult> {
+export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state !== 'waiting' && patient.state !== 'admitted') {
       throw new AppError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
     }
-    await services.lifecycle.recordEvent(tx, t, 'patient.denied', { from: patient.state }, now);
+    await services.lifecycle.recordEvent(tx, t, 'patient.denied', by, { from: patient.state }, now);
     return { state: 'denied', set: { deniedAt: now, knockedAt: null } };
   });
 }
+
+/** Who was in the waiting room and when, deleted past the retention period. */
+export const presencePurge: PurgeableData = {
+  name: 'presence',
+  async purge(tx, ids) {
+    return (await tx.delete(participants).where(inArray(participants.teleconsultationId, ids)).returning({ role: participants.role })).length;
+  },
+};

@@ -51,7 +51,8 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
       .from(accessLinks)
       .innerJoin(teleconsultations, eq(teleconsultations.id, accessLinks.teleconsultationId))
       .where(eq(accessLinks.id, linkId));
-    if (!row) return sendLinkError(request, reply, 404, 'LINK_INVALID');
+    // Signed by us but gone: deleted with the patient's data after the retention period.
+    if (!row) return sendLinkError(request, reply, 410, 'LINK_EXPIRED');
     const { link, teleconsultation: t } = row;
     const now = services.now();
     if (t.status === 'cancelled') return sendLinkError(request, reply, 410, 'LINK_CANCELLED');

@@ -12,6 +12,7 @@ import { accessLinks, sessions, teleconsultations, type LinkRole } from '../db/s
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Teleconsultation } from '../teleconsultations/model.ts';
+import type { PurgeableData } from '../retention/purge.ts';
 
 export const ROLES: readonly LinkRole[] = ['practitioner', 'patient'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -151,3 +152,16 @@ export async function invalidSessions(q: Queryable, idHashes: readonly string[],
   for (const h of idHashes) if (!found.has(h)) out.set(h, 'invalid');
   return out;
 }
+
+/**
+ * Sessions and links, deleted past the retention period. A purged link's token still bears
+ * our signature: it is answered "expired" (410), never "unknown".
+ */
+export const sessionsAndLinksPurge: PurgeableData = {
+  name: 'sessions-and-links',
+  async purge(tx, ids) {
+    const s = await tx.delete(sessions).where(inArray(sessions.teleconsultationId, ids)).returning({ id: sessions.idHash });
+    const l = await tx.delete(accessLinks).where(inArray(accessLinks.teleconsultationId, ids)).returning({ id: accessLinks.id });
+    return s.length + l.length;
+  },
+};

@@ -15,7 +15,7 @@ import { newRoomName } from '../../meet/rooms.ts';
 import { checkEmail, checkMobile } from './contacts.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { createLink, extendLinks, linkExpiry, revokeLinks } from './links.ts';
-import type { Teleconsultation } from './model.ts';
+import type { Actor, Teleconsultation } from './model.ts';
 
 /** What applying an appointment needs. */
 export interface ApplyContext {
@@ -57,7 +57,7 @@ function fieldsFrom(a: Appointment) {
  * Applies one appointment state (or its deletion). Returns what it did; 'stale' when a
  * version at least as new was already applied.
  */
-export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appointment: Appointment } | { deleted: AppointmentRef }): Promise<ApplyOutcome> {
+export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appointment: Appointment } | { deleted: AppointmentRef }, by: Actor): Promise<ApplyOutcome> {
   const now = ctx.now();
   const ref = 'appointment' in input ? input.appointment : input.deleted;
   const a = 'appointment' in input ? input.appointment : null;
@@ -86,9 +86,13 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
     .where(and(eq(teleconsultations.clinicId, ref.clinicId), eq(teleconsultations.appointmentId, ref.id)))
     .for('update');
 
+  // Past its retention period, a teleconsultation keeps only its accounting: the agenda's
+  // later word about it brings no patient data back.
+  if (existing?.purgedAt) return 'ignored';
+
   if (!isVideo) {
     if (!existing || existing.status === 'cancelled') return 'ignored';
-    return cancel(tx, ctx, existing, a === null ? 'appointment_deleted' : 'no_longer_teleconsultation', ref.version);
+    return cancel(tx, ctx, existing, a === null ? 'appointment_deleted' : 'no_longer_teleconsultation', ref.version, by);
   }
 
   const target = targetStatus(a);
@@ -102,7 +106,7 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
         clinicId: a.clinicId, appointmentId: a.id, ...fieldsFrom(a), status: 'cancelled', roomName: newRoomName(),
         cancelledAt: now, revision: 0, agendaRevision: 0,
       }).returning();
-      await ctx.lifecycle.recordEvent(tx, t!, 'teleconsultation.cancelled', { reason: 'appointment_cancelled', version: a.version });
+      await ctx.lifecycle.recordEvent(tx, t!, 'teleconsultation.cancelled', by, { reason: 'appointment_cancelled', version: a.version });
       return 'cancelled';
     }
     await tx.insert(clinics).values({ id: a.clinicId }).onConflictDoNothing();
@@ -113,14 +117,14 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
     const expiresAt = linkExpiry(created.startsAt, created.durationMinutes, ctx.linkGraceHours);
     await createLink(tx, { clinicId: created.clinicId, teleconsultationId: created.id, role: 'practitioner', expiresAt });
     await createLink(tx, { clinicId: created.clinicId, teleconsultationId: created.id, role: 'patient', expiresAt });
-    await ctx.lifecycle.recordEvent(tx, created, 'teleconsultation.created', { version: a.version });
+    await ctx.lifecycle.recordEvent(tx, created, 'teleconsultation.created', by, { version: a.version });
     await ctx.lifecycle.emit(tx, { kind: 'created', teleconsultation: created });
     return 'created';
   }
 
   if (target === 'cancelled') {
     if (existing.status === 'cancelled') return 'unchanged';
-    return cancel(tx, ctx, existing, 'appointment_cancelled', a.version);
+    return cancel(tx, ctx, existing, 'appointment_cancelled', a.version, by);
   }
 
   const fields = fieldsFrom(a);
@@ -132,7 +136,7 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
     await createLink(tx, { clinicId: existing.clinicId, teleconsultationId: existing.id, role: 'patient', expiresAt });
     await ctx.lifecycle.moveStatus(tx, existing, 'scheduled', {
       set: { ...fields, cancelledAt: null },
-      event: { type: 'teleconsultation.created', data: { version: a.version, revived: true } },
+      event: { type: 'teleconsultation.created', by, data: { version: a.version, revived: true } },
       asCreated: true,
     });
     return 'created';
@@ -141,7 +145,7 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
   if (target === 'ended' && existing.status !== 'ended') {
     await ctx.lifecycle.moveStatus(tx, existing, 'ended', {
       set: { ...fields, ...(existing.endedAt ? {} : { endedAt: now }) },
-      event: { type: 'teleconsultation.ended', data: { version: a.version, by: 'agenda' } },
+      event: { type: 'teleconsultation.ended', by, data: { version: a.version, by: 'agenda' } },
     });
     return 'ended';
   }
@@ -149,17 +153,17 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
     ...fields, revision: sql`${teleconsultations.revision} + 1`, updatedAt: now,
   }).where(eq(teleconsultations.id, existing.id)).returning();
   const t = updated!;
-  await ctx.lifecycle.recordEvent(tx, t, 'teleconsultation.updated', { version: a.version, moved });
+  await ctx.lifecycle.recordEvent(tx, t, 'teleconsultation.updated', by, { version: a.version, moved });
   await ctx.lifecycle.emit(tx, { kind: 'updated', teleconsultation: t, previous: existing, moved });
   return 'updated';
 }
 
-async function cancel(tx: Tx, ctx: ApplyContext, existing: Teleconsultation, reason: string, version: number): Promise<ApplyOutcome> {
+async function cancel(tx: Tx, ctx: ApplyContext, existing: Teleconsultation, reason: string, version: number, by: Actor): Promise<ApplyOutcome> {
   const now = ctx.now();
   await revokeLinks(tx, existing.id, now);
   await ctx.lifecycle.moveStatus(tx, existing, 'cancelled', {
     set: { cancelledAt: now, appointmentVersion: version },
-    event: { type: 'teleconsultation.cancelled', data: { reason, version } },
+    event: { type: 'teleconsultation.cancelled', by, data: { reason, version } },
     reason,
   });
   return 'cancelled';

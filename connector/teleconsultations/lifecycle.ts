@@ -14,7 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
-import type { ChangeListener, Teleconsultation, TeleconsultationChange, TeleconsultationStatus } from './model.ts';
+import type { Actor, ChangeListener, Teleconsultation, TeleconsultationChange, TeleconsultationStatus } from './model.ts';
 
 /** The moves the lifecycle allows, from each status. */
 export const TRANSITIONS: Readonly<Record<TeleconsultationStatus, readonly TeleconsultationStatus[]>> = {
@@ -26,8 +26,6 @@ export const TRANSITIONS: Readonly<Record<TeleconsultationStatus, readonly Telec
   cancelled: ['scheduled', 'ended'],
 };
 
-/** Who or what made a change, as the event trail records it. */
-export type ChangeSource = 'agenda' | 'practitioner' | 'patient' | 'jitsi';
 
 /** A sign of the call from the conference server (Jitsi's event_sync). */
 export interface ConferenceEvent {
@@ -47,8 +45,8 @@ export type MoveFields = Partial<Omit<typeof teleconsultations.$inferInsert, 'id
 export interface MoveOptions {
   /** Set in the same update (e.g. `endedAt`, or the appointment's new fields). */
   set?: MoveFields;
-  /** The event to record; none when absent. */
-  event?: { type: string; data?: Record<string, unknown>; at?: Date };
+  /** The event to record, with who made the move; none when absent. */
+  event?: { type: string; by: Actor; data?: Record<string, unknown>; at?: Date };
   /** Why (cancellations). */
   reason?: string;
   /** Tell subscribers this as a creation (a cancelled teleconsultation revived by the agenda). */
@@ -60,14 +58,14 @@ export interface Lifecycle {
   onChange(listener: ChangeListener): void;
   /** Tells the subscribers about a change made in `tx` (creations and updates by the agenda). */
   emit(tx: Tx, change: TeleconsultationChange): Promise<void>;
-  /** Adds an event to the teleconsultation's trail. */
-  recordEvent(tx: Tx, t: Teleconsultation, type: string, data?: Record<string, unknown>, at?: Date): Promise<void>;
+  /** Adds an event to the teleconsultation's trail, with who did it. */
+  recordEvent(tx: Tx, t: Teleconsultation, type: string, by: Actor, data?: Record<string, unknown>, at?: Date): Promise<void>;
   /** The teleconsultation, locked for update until `tx` ends. */
   lock(tx: Tx, id: string): Promise<Teleconsultation>;
   /** Moves the status (checked against {@link TRANSITIONS}), in `tx`. */
   moveStatus(tx: Tx, t: Teleconsultation, to: TeleconsultationStatus, options?: MoveOptions): Promise<Teleconsultation>;
   /** Ends a teleconsultation in its own transaction; false when it was already over or cancelled. */
-  end(teleconsultationId: string, by: ChangeSource): Promise<boolean>;
+  end(teleconsultationId: string, by: Actor): Promise<boolean>;
   /** Turns the conference server's signs of the call into the actual start, end and duration. */
   applyConferenceEvent(tx: Tx, t: Teleconsultation, event: ConferenceEvent): Promise<ConferenceOutcome>;
 }
@@ -79,8 +77,8 @@ export type EventSubject = Pick<Teleconsultation, 'clinicId' | 'id'>;
  * Adds an event to a teleconsultation's trail, in the caller's transaction: the one writer of
  * the trail, for the lifecycle and for features whose changes are not status moves (payments).
  */
-export async function recordEvent(tx: Tx, t: EventSubject, type: string, data: Record<string, unknown> = {}, at?: Date): Promise<void> {
-  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, data, ...(at ? { at } : {}) });
+export async function recordEvent(tx: Tx, t: EventSubject, type: string, by: Actor, data: Record<string, unknown> = {}, at?: Date): Promise<void> {
+  await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, actor: by, data, ...(at ? { at } : {}) });
 }
 
 export interface LifecycleDeps {
@@ -108,7 +106,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       ...options.set, status: to, revision: sql`${teleconsultations.revision} + 1`, updatedAt: deps.now(),
     }).where(eq(teleconsultations.id, t.id)).returning();
     const moved = row!;
-    if (options.event) await recordEvent(tx, moved, options.event.type, options.event.data, options.event.at);
+    if (options.event) await recordEvent(tx, moved, options.event.type, options.event.by, options.event.data, options.event.at);
     let change: TeleconsultationChange;
     if (options.asCreated) change = { kind: 'created', teleconsultation: moved };
     else if (to === 'ended') change = { kind: 'ended', teleconsultation: moved, previous: t };
@@ -133,18 +131,19 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         if (t.status === 'ended' || t.status === 'cancelled') return false;
         await moveStatus(tx, t, 'ended', {
           set: { endedAt: now, ...(t.startedAt ? {} : { startedAt: now }) },
-          event: { type: 'teleconsultation.ended', data: { by }, at: now },
+          event: { type: 'teleconsultation.ended', by, data: { by: by.kind }, at: now },
         });
         return true;
       });
     },
     async applyConferenceEvent(tx, t, event) {
       const at = event.at;
+      const by: Actor = { kind: 'webhook', source: event.source };
       if (event.kind === 'call_started') {
         // The earliest sign of the call wins, whatever order the events arrive in.
         if (t.startedAt && t.startedAt.getTime() <= at.getTime()) return { outcome: 'recorded' };
         await tx.update(teleconsultations).set({ startedAt: at, updatedAt: deps.now() }).where(eq(teleconsultations.id, t.id));
-        await recordEvent(tx, t, 'call.started', { source: event.source, by: event.detail }, at);
+        await recordEvent(tx, t, 'call.started', by, { source: event.source, by: event.detail }, at);
         return { outcome: 'started' };
       }
       if (event.kind === 'call_ended') {
@@ -155,13 +154,13 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         const durationSeconds = Math.round((at.getTime() - startedAt.getTime()) / 1000);
         if (t.status === 'ended' || t.status === 'cancelled') {
           await tx.update(teleconsultations).set({ endedAt: at, updatedAt: deps.now() }).where(eq(teleconsultations.id, t.id));
-          await recordEvent(tx, t, 'call.ended', { source: event.source, durationSeconds }, at);
+          await recordEvent(tx, t, 'call.ended', by, { source: event.source, durationSeconds }, at);
           return { outcome: 'ended' };
         }
-        await recordEvent(tx, t, 'call.ended', { source: event.source, durationSeconds }, at);
+        await recordEvent(tx, t, 'call.ended', by, { source: event.source, durationSeconds }, at);
         await moveStatus(tx, t, 'ended', {
           set: { endedAt: at },
-          event: { type: 'teleconsultation.ended', data: { by: event.source, durationSeconds }, at },
+          event: { type: 'teleconsultation.ended', by, data: { by: event.source, durationSeconds }, at },
         });
         return { outcome: 'ended', status: 'ended' };
       }

@@ -3,9 +3,14 @@
  * lifecycle (lifecycle.ts) tells its subscribers about.
  */
 import type { Tx } from '../db/client.ts';
-import type { teleconsultations, TeleconsultationStatus } from '../db/schema/index.ts';
+import type { Actor, LinkRole, teleconsultations, TeleconsultationStatus } from '../db/schema/index.ts';
 
-export type { TeleconsultationStatus };
+export type { Actor, TeleconsultationStatus };
+
+/** A participant's session as an actor: named by the start of its stored hash, never its id. */
+export function sessionActor(role: LinkRole, sessionHash: string): Actor {
+  return { kind: role, session: sessionHash.slice(0, 16) };
+}
 
 /** One teleconsultation row. */
 export type Teleconsultation = typeof teleconsultations.$inferSelect;

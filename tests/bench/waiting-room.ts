@@ -84,7 +84,7 @@ async function connectPairs(patientApp: TestApp, practitionerApp: TestApp): Prom
   const services = patientApp.app.services;
   const made = await inBatches(Array.from({ length: PAIRS }, (_, i) => i), 16, async () => {
     const appointment = makeAppointment();
-    await services.database.db.transaction((tx) => applyAppointment(tx, services.apply, { appointment }));
+    await services.database.db.transaction((tx) => applyAppointment(tx, services.apply, { appointment }, { kind: 'webhook', source: 'agenda' }));
     return linksOf(patientApp, appointment.id);
   });
   return inBatches(made, CONNECT_CONCURRENCY, async (m) => {
@@ -134,7 +134,9 @@ export async function benchWaitingRoom(): Promise<void> {
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const database: TestDatabase = await freshDatabase();
   // Workers off: the write-back jobs are planned (as in production) but the agenda is not called.
-  const env = { AGENDA_API_URL: 'http://127.0.0.1:9', AGENDA_API_TOKEN: 'bench', AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from('bench-secret-bench-secret-123456').toString('base64')}`, WORKERS: 'off', REDIS_URL: redisUrl };
+  const env = { AGENDA_API_URL: 'http://127.0.0.1:9', AGENDA_API_TOKEN: 'bench', AGENDA_WEBHOOK_SECRET: `whsec_${Buffer.from('bench-secret-bench-secret-123456').toString('base64')}`, WORKERS: 'off', REDIS_URL: redisUrl,
+    // Every simulated patient and practitioner connects from this one machine: its address is not a guesser's.
+    RATE_LIMIT_LINKS_PER_MINUTE: '1000000', RATE_LIMIT_LIVE_PER_MINUTE: '1000000', RATE_LIMIT_SOCKETS_PER_MINUTE: '1000000' };
   let a: TestApp | undefined;
   let b: TestApp | undefined;
   try {

@@ -143,7 +143,7 @@ describe('billing with Stripe', () => {
   it('charges on the practitioner\'s connected account when the integrator set one, and hears its Connect events', async () => {
     const { createApiKey } = await import('../../connector/integrators/api-keys.ts');
     const { appointment } = { appointment: hub.makeAppointment({ practitioner: { id: 'prac_connected' } }) };
-    const { key } = await createApiKey(t.app.services.database.db, appointment.clinicId, 'connect');
+    const { key } = await createApiKey(t.app.services.database.db, { clinicId: appointment.clinicId, label: 'connect', by: { kind: 'operator', via: 'command' }, now: new Date() });
     const put = await fetch(`${t.url}/api/v1/practitioners/prac_connected/payment-account`, {
       method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ stripeAccount: 'acct_1ConnectedPractice' }),
     });

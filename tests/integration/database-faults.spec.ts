@@ -58,7 +58,8 @@ describe('database and Redis faults', () => {
   const book = () => hub.upsert(hub.makeAppointment());
   const writtenBack = (appointments: Appointment[]) => eventually(
     () => appointments.every((a) => (hub.writeBacks.get(a.id)?.length ?? 0) > 0),
-    `the write-back of ${appointments.length} appointments`, 60_000,
+    // A job whose attempt was cut off is taken back at its expiry (60 s) and run again.
+    `the write-back of ${appointments.length} appointments`, 100_000,
   );
 
   it('survives its connections being terminated by the server, and applies what it acknowledged', async () => {
@@ -80,8 +81,8 @@ describe('database and Redis faults', () => {
     }
     expect((await readyz()).status).toBe(200);
     await writtenBack([...before, ...after]);
-    expect(logs.some((l) => l.includes('database connection lost'))).toBeTrue();
-  });
+    expect(logs.some((l) => l.includes('connection lost'))).toBeTrue();
+  }, 150_000);
 
   it('answers 503 within a second while PostgreSQL is unreachable for 20 s, then writes back every acknowledged appointment', async () => {
     const acknowledged = Array.from({ length: 20 }, book);
@@ -114,7 +115,7 @@ describe('database and Redis faults', () => {
     // The hub retries what was refused; everything acknowledged, before or after, is written back.
     for (const a of refused) expect((await hub.deliver(target, 'appointment.created', a)).status).toBe(202);
     await writtenBack([...acknowledged, ...refused]);
-  });
+  }, 150_000);
 
   it('applies webhooks with Redis gone (live events are best effort, the database is the truth)', async () => {
     await redis.proxy.cut();

@@ -29,7 +29,7 @@ export async function makeTeleconsultation(t: TestApp, hub: AgendaHub, overrides
   const appointment = hub.upsert(hub.makeAppointment(overrides));
   const services = t.app.services;
   const db = services.database.db;
-  const outcome = await db.transaction((tx) => applyAppointment(tx, services.apply, { appointment }));
+  const outcome = await db.transaction((tx) => applyAppointment(tx, services.apply, { appointment }, { kind: 'webhook', source: 'agenda' }));
   if (outcome !== 'created') throw new Error(`appointment not made into a teleconsultation: ${outcome}`);
   const [tc] = await db.select().from(schema.teleconsultations).where(eq(schema.teleconsultations.appointmentId, appointment.id));
   if (!tc) throw new Error('no teleconsultation');
@@ -152,5 +152,5 @@ export class LiveClient {
 export async function cancelTeleconsultation(t: TestApp, hub: AgendaHub, made: MadeTeleconsultation): Promise<void> {
   const cancelled = hub.upsert({ ...(hub.get(made.appointment.id) ?? made.appointment), status: 'cancelled' }, { bump: true });
   const services = t.app.services;
-  await services.database.db.transaction((tx) => applyAppointment(tx, services.apply, { appointment: cancelled }));
+  await services.database.db.transaction((tx) => applyAppointment(tx, services.apply, { appointment: cancelled }, { kind: 'webhook', source: 'agenda' }));
 }

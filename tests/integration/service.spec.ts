@@ -18,7 +18,7 @@ describe('integrator API', () => {
     await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', mine);
     await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', theirs);
     await jobsSettled(t);
-    const { key, id } = await createApiKey(t.app.services.database.db, 'clinic-a', 'test');
+    const { key, id } = await createApiKey(t.app.services.database.db, { clinicId: 'clinic-a', label: 'test', by: { kind: 'operator', via: 'command' }, now: new Date() });
     const res = await fetch(`${t.url}/api/v1/teleconsultations`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -31,7 +31,7 @@ describe('integrator API', () => {
     const events = await fetch(`${t.url}/api/v1/teleconsultations/${(await t.app.services.database.db.select().from(teleconsultations).where(eq(teleconsultations.appointmentId, mine.id)))[0]!.id}/events`, { headers: { authorization: `Bearer ${key}` } });
     expect(((await events.json()) as { items: { type: string }[] }).items.map((e) => e.type)).toEqual(['teleconsultation.created']);
 
-    await revokeApiKey(t.app.services.database.db, id, new Date());
+    await revokeApiKey(t.app.services.database.db, { id, by: { kind: 'operator', via: 'command' }, now: new Date() });
     const revoked = await fetch(`${t.url}/api/v1/teleconsultations`, { headers: { authorization: `Bearer ${key}` } });
     expect(revoked.status).toBe(401);
     expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe('API_KEY_INVALID');
@@ -40,7 +40,7 @@ describe('integrator API', () => {
   it('pages with a cursor', async () => {
     for (let i = 0; i < 3; i++) await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', hub.upsert(hub.makeAppointment({ clinicId: 'clinic-pages' })));
     await jobsSettled(t);
-    const { key } = await createApiKey(t.app.services.database.db, 'clinic-pages', 'pages');
+    const { key } = await createApiKey(t.app.services.database.db, { clinicId: 'clinic-pages', label: 'pages', by: { kind: 'operator', via: 'command' }, now: new Date() });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -57,7 +57,7 @@ describe('integrator API', () => {
     const none = await fetch(`${t.url}/api/v1/teleconsultations`);
     expect(none.status).toBe(401);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('API_KEY_MISSING');
-    const { key } = await createApiKey(t.app.services.database.db, 'clinic-a', 'q');
+    const { key } = await createApiKey(t.app.services.database.db, { clinicId: 'clinic-a', label: 'q', by: { kind: 'operator', via: 'command' }, now: new Date() });
     const bad = await fetch(`${t.url}/api/v1/teleconsultations?limit=9999`, { headers: { authorization: `Bearer ${key}` } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
@@ -93,7 +93,7 @@ describe('embedded default', () => {
     const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0' });
     const first = await buildApp(config);
     await first.ready();
-    const { key } = await createApiKey(first.services.database.db, 'clinic-restart', 'restart');
+    const { key } = await createApiKey(first.services.database.db, { clinicId: 'clinic-restart', label: 'restart', by: { kind: 'operator', via: 'command' }, now: new Date() });
     await first.close();
 
     const second = await buildApp(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0' }));

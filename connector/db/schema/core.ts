@@ -36,6 +36,17 @@ export type TeleconsultationStatus = 'scheduled' | 'waiting' | 'in_progress' | '
 export interface PractitionerInfo { id: string; name: string; email: string; timezone: string; locale: string }
 export interface PatientInfo { id: string; firstName: string; lastName: string; locale: string }
 
+/**
+ * Who did something, as the audit trail keeps it: never a name, a contact or a secret. A
+ * session is named by the first characters of its stored hash, a key by its id.
+ */
+export type Actor =
+  | { kind: 'practitioner' | 'patient'; session: string }
+  | { kind: 'integrator'; apiKey: string }
+  | { kind: 'webhook'; source: 'agenda' | 'stripe' | 'jitsi'; delivery?: string }
+  | { kind: 'operator'; via: 'command' | 'page' }
+  | { kind: 'system'; process: 'reconcile' | 'retention' | 'sandbox' | 'live' | 'unrecorded' };
+
 /** A teleconsultation: an appointment whose reason is flagged as video. */
 export const teleconsultations = pgTable('teleconsultations', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -64,9 +75,12 @@ export const teleconsultations = pgTable('teleconsultations', {
   cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
   startedAt: timestamp('started_at', { withTimezone: true }),
   endedAt: timestamp('ended_at', { withTimezone: true }),
+  /** When the retention period removed the patient's data (contacts, chat, messages, links). */
+  purgedAt: timestamp('purged_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
+  index('teleconsultations_retention').on(t.startsAt).where(sql`${t.purgedAt} is null`),
   uniqueIndex('teleconsultations_appointment').on(t.clinicId, t.appointmentId),
   uniqueIndex('teleconsultations_room').on(t.roomName),
   index('teleconsultations_clinic_starts').on(t.clinicId, t.startsAt),
@@ -111,8 +125,25 @@ export const apiKeys = pgTable('api_keys', {
   keyHash: text('key_hash').notNull(),
   label: text('label').notNull(),
   createdAt: createdAt(),
+  /** Past this the key is refused; null: until revoked. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 }, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)]);
+
+/**
+ * What changed in a clinic's set-up (integrator keys, practitioners' payment accounts), who
+ * changed it and when; no patient data.
+ */
+export const clinicAudit = pgTable('clinic_audit', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  clinicId: text('clinic_id').notNull(),
+  action: text('action').notNull(),
+  /** What was changed: a key id, a practitioner id. */
+  subject: text('subject').notNull(),
+  actor: jsonb('actor').$type<Actor>().notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('clinic_audit_clinic_at').on(t.clinicId, t.at)]);
 
 /** What happened to each teleconsultation, for integrators (no patient data in `data`). */
 export const teleconsultationEvents = pgTable('teleconsultation_events', {
@@ -121,6 +152,8 @@ export const teleconsultationEvents = pgTable('teleconsultation_events', {
   teleconsultationId: uuid('teleconsultation_id').notNull(),
   type: text('type').notNull(),
   data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  /** Who did it (events recorded before the trail said so: the system). */
+  actor: jsonb('actor').$type<Actor>().notNull().default({ kind: 'system', process: 'unrecorded' }),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('teleconsultation_events_clinic_at').on(t.clinicId, t.at)]);
 
