@@ -6,7 +6,7 @@
  *   schedule, so that a missed webhook is caught up, and re-plans any write-back that
  *   exhausted its retries.
  */
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.ts';
 import { syncState, teleconsultations, webhookReceipts } from '../db/schema/index.ts';
@@ -129,8 +129,9 @@ export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{
       .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
   }
   // Write-backs whose retries ran out are planned again: the database remembers they are due.
+  // (Past its retention period a teleconsultation has no links left to write back.)
   const pending = await db.select({ id: teleconsultations.id }).from(teleconsultations)
-    .where(and(gt(teleconsultations.revision, teleconsultations.agendaRevision)));
+    .where(and(gt(teleconsultations.revision, teleconsultations.agendaRevision), isNull(teleconsultations.purgedAt)));
   let replanned = 0;
   for (const p of pending) {
     const id = await deps.queue.send(WRITEBACK_QUEUE, { teleconsultationId: p.id }, { singletonKey: p.id });
