@@ -27,7 +27,13 @@ describe('retention', () => {
 
   /** A whole consultation: links opened, knock, admitted, chat both ways, an invoice. */
   async function consult(chat: string): Promise<MadeTeleconsultation> {
-    const tc = await makeTeleconsultation(t, hub, { clinicId: 'clinic_retention' });
+    // A patient whose every datum is unique in the database (fixture names repeat, and the
+    // practitioner's name may share a word with them).
+    const unique = Math.random().toString(36).slice(2, 8);
+    const tc = await makeTeleconsultation(t, hub, {
+      clinicId: 'clinic_retention',
+      patient: { firstName: `Maëlys${unique}`, lastName: `Quintard${unique}`, email: `maelys.${unique}@example.com`, mobile: `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` },
+    });
     const practitioner = await openLink(t.url, tc.practitionerToken);
     const patient = await openLink(t.url, tc.patientToken);
     const p = await LiveClient.connect(t.url, tc.id, 'practitioner', practitioner.cookie);
