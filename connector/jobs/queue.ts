@@ -7,6 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import pg from 'pg';
 import { txExecutor, type Database, type Queryable, type SqlExecutor } from '../db/client.ts';
+import { isDatabaseUnavailable } from '../db/faults.ts';
 import { describeError } from '../http/logging.ts';
 
 export interface SendOptions {
@@ -76,18 +77,39 @@ function openJobPool(connectionString: string, log: Logger): { executor: SqlExec
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', (err: Error & { code?: string }) => log.warn({ err: { code: err.code, message: err.message } }, 'job queue connection lost')));
   const TERMINATED = new Set(['57P01', '57P02', '57P03']);
+  // pg-boss's statements that complete or fail jobs (plans.js: completeJobs, failJobs).
+  const SETTLING = /SET completed_on = now\(\)|WITH deleted_jobs AS/;
+  let closed = false;
   return {
     executor: {
       async executeSql(text, values) {
+        // pg-boss can still settle a batch after stop() returned: once the queue is closed,
+        // what it asks is left undone (the job's expiry hands it to another instance), and
+        // answered as pg-boss's own closed pool answers, with nothing.
+        if (closed) return undefined as unknown as { rows: unknown[] };
+        const run = async () => ({ rows: (await pool.query(text, values as unknown[])).rows });
         try {
-          return { rows: (await pool.query(text, values as unknown[])).rows };
+          try {
+            return await run();
+          } catch (err) {
+            if (!TERMINATED.has((err as { code?: string }).code ?? '')) throw err;
+            return await run();
+          }
         } catch (err) {
-          if (!TERMINATED.has((err as { code?: string }).code ?? '')) throw err;
-          return { rows: (await pool.query(text, values as unknown[])).rows };
+          // Settling jobs (complete, fail) with the database gone: pg-boss does not await it,
+          // so it must not reject. The jobs stay active and their expiry runs them again.
+          if (SETTLING.test(text) && isDatabaseUnavailable(err)) {
+            log.warn({ err: { code: (err as { code?: string }).code } }, 'job settlement lost with the database; the jobs will expire and run again');
+            return { rows: [] };
+          }
+          throw err;
         }
       },
     },
-    close: () => pool.end(),
+    close: () => {
+      closed = true;
+      return pool.end();
+    },
   };
 }
 
