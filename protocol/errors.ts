@@ -62,6 +62,20 @@ export const ERRORS = {
   NOT_ADMITTED: { status: 403, meaning: 'The patient sent a call message before being let in.' },
   NOT_ALLOWED: { status: 403, meaning: 'This participant may not send this live message.' },
   PATIENT_NOT_WAITING: { status: 409, meaning: 'The patient is not in the waiting room.' },
+  TELECONSULTATION_ENDED: { status: 409, meaning: 'The teleconsultation has ended: documents and drawing can no longer be added.' },
+  DRAWING_FULL: { status: 409, meaning: 'The drawing holds the most operations it can keep; "effacer tout" makes room.' },
+
+  // Documents
+  DOCUMENT_MISSING: { status: 400, meaning: 'The upload has no `file` part.' },
+  DOCUMENT_NAME_INVALID: { status: 400, meaning: 'The file name is empty, too long, or holds a path or control characters.' },
+  DOCUMENT_TOO_LARGE: { status: 413, meaning: 'The file is larger than the per-file limit (`details.maxBytes`).' },
+  DOCUMENT_QUOTA_EXCEEDED: { status: 413, meaning: 'The consultation\'s documents would exceed their total quota (`details.maxBytes`).' },
+  DOCUMENT_TYPE_REFUSED: { status: 415, meaning: 'This type of file is not accepted (`details.accepted` lists the types).' },
+  DOCUMENT_CONTENT_MISMATCH: { status: 415, meaning: 'The file\'s content does not match its declared type or its extension.' },
+  DOCUMENT_NOT_FOUND: { status: 404, meaning: 'No such document in this teleconsultation.' },
+  DOCUMENT_LINK_INVALID: { status: 403, meaning: 'The download link was not made for this document and consultation, or the session is not of this consultation.' },
+  DOCUMENT_LINK_EXPIRED: { status: 410, meaning: 'The download link expired: ask the page for a new one.' },
+  DOCUMENT_STORAGE_UNAVAILABLE: { status: 503, meaning: 'The document storage is not answering; nothing was stored. Try again later.' },
 
   // Payments
   AMOUNT_INVALID: { status: 400, meaning: 'The amount is not a number such as 30, 30.50 or 30,50.' },

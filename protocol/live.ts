@@ -20,6 +20,54 @@ export type PractitionerPresence = 'offline' | 'online';
 export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const Fraction = Type.Number({ minimum: 0, maximum: 1 });
+const Point = Type.Tuple([Fraction, Fraction]);
+const Colour = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
+/** An id chosen by the drawing page (a stroke sent in pieces keeps its id). */
+const OperationId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** Most points in one stroke piece; a long stroke is sent in pieces as it is drawn. */
+export const MAX_STROKE_POINTS = 500;
+/** Most operations a consultation's drawing keeps; past it, "effacer tout" makes room. */
+export const MAX_DRAWING_OPERATIONS = 5000;
+
+/**
+ * One operation of the shared drawing. Positions are fractions of the drawing surface
+ * (0..1 on each axis, whatever its size in pixels on either screen); `width` and `size` are
+ * in thousandths of the surface's width, so a stroke keeps its look on a phone and a
+ * computer alike.
+ * - `stroke`: a pen (or eraser) stroke, or one piece of it: pieces of a stroke share its
+ *   `id`, and each piece starts at the previous piece's last point.
+ * - `text`: a line of text whose top-left corner is at `x`, `y`.
+ * - `clear`: "effacer tout".
+ * - `board`: the drawing layer is opened on a blank page or over what is shared, or closed.
+ */
+export const DrawOperationSchema = Type.Union([
+  Type.Object({
+    action: Type.Literal('stroke'),
+    id: OperationId,
+    tool: Type.Union([Type.Literal('pen'), Type.Literal('eraser')]),
+    color: Colour,
+    width: Type.Number({ minimum: 1, maximum: 100 }),
+    points: Type.Array(Point, { minItems: 1, maxItems: MAX_STROKE_POINTS }),
+  }, { additionalProperties: false }),
+  Type.Object({
+    action: Type.Literal('text'),
+    id: OperationId,
+    color: Colour,
+    size: Type.Number({ minimum: 10, maximum: 200 }),
+    x: Fraction,
+    y: Fraction,
+    text: Text(500),
+  }, { additionalProperties: false }),
+  Type.Object({ action: Type.Literal('clear') }, { additionalProperties: false }),
+  Type.Object({ action: Type.Literal('board'), surface: Type.Union([Type.Literal('blank'), Type.Literal('shared'), Type.Literal('off')]) }, { additionalProperties: false }),
+]);
+export type DrawOperation = Static<typeof DrawOperationSchema>;
+/** Where the drawing layer is: on a blank page, over the shared screen or document, or closed. */
+export type DrawingSurface = Extract<DrawOperation, { action: 'board' }>['surface'];
+/** An operation as kept and replayed: who made it. */
+export type DrawnOperation = Exclude<DrawOperation, { action: 'board' | 'clear' }> & { from: Role };
 
 /** What a client may send. */
 export const ClientMessageSchema = Type.Union([
@@ -40,20 +88,16 @@ export const ClientMessageSchema = Type.Union([
         sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Null()])),
         usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
       })])),
+      /** On an offer: the id of the offerer's stream that carries its shared screen (absent: none). */
+      screenStreamId: Type.Optional(Type.String({ maxLength: 128 })),
     }, { additionalProperties: false }),
   }, { additionalProperties: false }),
   /** Instant message. */
   Type.Object({ type: Type.Literal('chat'), text: Text(4000), clientId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
-  /** Shared pointer position, as fractions of the shared surface. */
-  Type.Object({ type: Type.Literal('pointer'), x: Type.Number({ minimum: 0, maximum: 1 }), y: Type.Number({ minimum: 0, maximum: 1 }), visible: Type.Boolean() }, { additionalProperties: false }),
-  /** One drawing stroke (points as fractions), or clearing the drawing. */
-  Type.Object({
-    type: Type.Literal('draw'),
-    action: Type.Union([Type.Literal('stroke'), Type.Literal('clear')]),
-    color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
-    width: Type.Optional(Type.Number({ minimum: 0.5, maximum: 40 })),
-    points: Type.Optional(Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), { maxItems: 2000 })),
-  }, { additionalProperties: false }),
+  /** The practitioner's shared pointer, as fractions of the shared surface; `visible: false` when it left it. */
+  Type.Object({ type: Type.Literal('pointer'), x: Fraction, y: Fraction, visible: Type.Boolean() }, { additionalProperties: false }),
+  /** A drawing operation (see {@link DrawOperation}), or the drawing layer opened, closed or cleared. */
+  Type.Object({ type: Type.Literal('draw'), op: DrawOperationSchema }, { additionalProperties: false }),
   /** A command to the patient's camera or microphone, from the practitioner only. */
   Type.Object({
     type: Type.Literal('camera'),
@@ -120,6 +164,49 @@ export interface PaymentSummary {
   paidAt: string | null;
 }
 
+/** A document exchanged in the consultation ("Partager un fichier"), as both pages list it. */
+export interface DocumentSummary {
+  id: string;
+  /** The sanitised file name (no path, no control characters). */
+  name: string;
+  /** In bytes. */
+  size: number;
+  /** The content type, as sniffed from the content (it matched the declared type and extension). */
+  contentType: string;
+  /** Who shared it (the uploading session's role). */
+  from: Role;
+  /** When it was stored (ISO). */
+  at: string;
+}
+
+/** What the connector accepts as a document, for the pages to say before uploading. */
+export interface DocumentLimits {
+  /** Per file, in bytes. */
+  maxFileBytes: number;
+  /** All documents of a consultation together, in bytes. */
+  maxConsultationBytes: number;
+  /** Accepted content types. */
+  contentTypes: string[];
+}
+
+/** One entry of the conversation: a message or a document, in the order they were shared. */
+export type ConversationEntry =
+  | { kind: 'message'; id: string; from: Role; text: string; at: string }
+  | { kind: 'document'; id: string; from: Role; at: string; document: DocumentSummary };
+
+/** `GET /api/live/{teleconsultationId}/{role}/conversation`: the whole conversation, during and after the call. */
+export interface ConversationResponse {
+  entries: ConversationEntry[];
+}
+
+/** The session API of documents, relative to the site (the session cookie authorises them). */
+export const documentPaths = {
+  /** `GET` the list ({@link DocumentSummary}[] with the limits), `POST` one file (multipart, field `file`). */
+  collection: (teleconsultationId: string, role: Role) => `/api/live/${teleconsultationId}/${role}/documents`,
+  /** `GET`: a 303 to the document's short-lived signed download URL. */
+  download: (teleconsultationId: string, role: Role, documentId: string) => `/api/live/${teleconsultationId}/${role}/documents/${documentId}/download`,
+};
+
 /** What the server sends. `from` is always set by the server from the sender's session. */
 export type ServerMessage =
   | { type: 'state'; you: { role: Role }; teleconsultation: TeleconsultationSummary; presence: Presence; media: MediaSettings }
@@ -129,7 +216,11 @@ export type ServerMessage =
   | { type: 'signal'; from: Role; data: Extract<ClientMessage, { type: 'signal' }>['data'] }
   | { type: 'chat'; from: Role; id: string; text: string; at: string; clientId?: string }
   | { type: 'pointer'; from: Role; x: number; y: number; visible: boolean }
-  | { type: 'draw'; from: Role; action: 'stroke' | 'clear'; color?: string; width?: number; points?: [number, number][] }
+  | { type: 'draw'; from: Role; op: DrawOperation }
+  /** The drawing so far, sent after `state` to a participant in the call (reload, rejoin). */
+  | { type: 'drawing'; surface: DrawingSurface; operations: DrawnOperation[] }
+  /** A document was shared into the conversation. */
+  | { type: 'document'; document: DocumentSummary }
   | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command']; value?: number }
   | { type: 'status'; status: TeleconsultationSummary['status'] }
   | { type: 'payment'; payment: PaymentSummary }
