@@ -7,3 +7,4 @@ export * from './core.ts';
 export * from './live.ts';
 export * from './notifications.ts';
 export * from './billing.ts';
+export * from './documents.ts';
