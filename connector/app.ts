@@ -25,6 +25,7 @@ import { createJobQueue } from './jobs/queue.ts';
 import { createLiveBus } from './live/bus.ts';
 import { devOutboxRoutes } from './notifications/outbox.ts';
 import { createNotifications } from './notifications/service.ts';
+import { drawingPurge } from './live/drawing.ts';
 import { recheckSocketsOnCancel, registerLive } from './live/plugin.ts';
 import { chatPurge } from './live/chat.ts';
 import { presencePurge } from './live/presence.ts';
@@ -181,7 +182,7 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
   lifecycle.onChange(recheckSocketsOnCancel(hub));
   // The patient's data that the retention period deletes, each kind from its feature.
   const retention = createRetention(services);
-  for (const data of [chatPurge, presencePurge, messagesPurge, sessionsAndLinksPurge, contactsPurge]) retention.register(data);
+  for (const data of [chatPurge, drawingPurge, presencePurge, messagesPurge, sessionsAndLinksPurge, contactsPurge]) retention.register(data);
   await retention.registerJobs();
   app.decorate('retention', retention);
   await app.register(async (scope) => healthRoutes(scope, services));

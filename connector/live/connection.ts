@@ -15,6 +15,7 @@ import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsu
 import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
 import { sessionActor, type Actor } from '../teleconsultations/model.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
+import { loadDrawing, recordDrawOperation } from './drawing.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
 import { admit, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
 import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from '#protocol/live';
@@ -31,7 +32,7 @@ export interface LiveContext {
 }
 
 /** Messages a patient may only send or receive once admitted. */
-const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera']);
+const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera', 'document']);
 /** Messages that arrive before the session is checked: at most this many, this large in all. */
 const EARLY_MAX_MESSAGES = 16;
 const EARLY_MAX_BYTES = 128 * 1024;
@@ -108,8 +109,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       }
       if (phase === 'opening') outbox.push(m);
       else send(m);
-      // Just let in: the conversation so far, which a waiting patient was not shown.
-      if (letIn && phase === 'open') work = work.then(sendChatHistory);
+      // Just let in: the conversation and the drawing so far, which a waiting patient was not shown.
+      if (letIn && phase === 'open') work = work.then(sendCallHistory);
     },
   };
 
@@ -119,8 +120,11 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     if (!check.ok) close(check.reason === 'cancelled' ? CLOSE_CODES.gone : CLOSE_CODES.unauthorized, check.reason === 'cancelled' ? 'TELECONSULTATION_CANCELLED' : 'SESSION_REQUIRED');
   }
 
-  async function sendChatHistory(): Promise<void> {
+  /** What a page that enters the call has missed: the recent messages, then the drawing. */
+  async function sendCallHistory(): Promise<void> {
     for (const c of await recentChat(services.database.db, teleconsultationId)) send(c);
+    const drawing = await loadDrawing(services.database.db, teleconsultationId);
+    if (drawing.surface !== 'off' || drawing.operations.length > 0) send({ type: 'drawing', ...drawing });
   }
 
   async function publishPresenceAndStatus(r: Pick<AdmissionResult, 'presence' | 'status'>): Promise<void> {
@@ -184,9 +188,15 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', "Only the practitioner controls the patient's camera.");
         return hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { ...m, from: role } });
       case 'signal':
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: [other(role)], message: { ...m, from: role } });
       case 'pointer':
+        // "Partager le pointeur" is the practitioner's.
+        if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner shares a pointer.');
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { ...m, from: role } });
       case 'draw':
-        return hub.publish(teleconsultationId, { kind: 'deliver', to: [other(role)], message: { ...m, from: role } as ServerMessage });
+        // Kept first, so that what the other side sees is what a reload will show.
+        await recordDrawOperation(services.database.db, { teleconsultationId, sender: role, op: m.op, now: services.now() });
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: [other(role)], message: { type: 'draw', from: role, op: m.op } });
       case 'chat': {
         const saved = await saveChatMessage(services.database.db, {
           teleconsultationId, sender: role, text: m.text, at: services.now(), ...(m.clientId !== undefined ? { clientId: m.clientId } : {}),
@@ -207,6 +217,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       return close(CLOSE_CODES.policy, 'too many messages');
     }
     work = work.then(() => handle(data)).catch((err: unknown) => {
+      // A refusal of the domain (a full drawing, an ended consultation) is the client's to read.
+      if (err instanceof AppError) return refuse(err.code, err.message);
       log.error({ err }, 'live message failed');
       refuse('INTERNAL', 'Internal error.');
     });
@@ -265,7 +277,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     await hub.publish(teleconsultationId, { kind: 'takeover', role, connectionId: id });
     send({ type: 'state', you: { role }, teleconsultation: teleconsultationSummary(t), presence: joined.presence, media: mediaSettings(services.config, t) });
     // The conversation belongs to the call: a patient who was not let in sees none of it.
-    if (role === 'practitioner' || admitted) await sendChatHistory();
+    if (role === 'practitioner' || admitted) await sendCallHistory();
     if (admitted) send({ type: 'admitted' });
     phase = 'open';
     for (const m of outbox.splice(0)) send(m);

@@ -155,3 +155,42 @@ export async function cancelTeleconsultation(t: TestApp, hub: AgendaHub, made: M
   const services = t.app.services;
   await services.database.db.transaction((tx) => applyAppointment(tx, services.apply, { appointment: cancelled }, { kind: 'webhook', source: 'agenda' }));
 }
+
+/** A teleconsultation with both participants' session cookies. */
+export interface LivePair { tc: MadeTeleconsultation; practitionerCookie: string; patientCookie: string }
+
+/**
+ * Pairs of participants on the suite's app: `pair()` makes a teleconsultation and opens both
+ * links, `connect()` opens a live socket and waits for its `state`, `admitted()` knocks and
+ * admits. Every socket is closed after the suite.
+ */
+export function useLivePairs(t: TestApp, hub: AgendaHub): {
+  pair(overrides?: AppointmentOverrides): Promise<LivePair>;
+  connect(p: LivePair, role: 'practitioner' | 'patient'): Promise<LiveClient>;
+  admitted(p: LivePair): Promise<{ practitioner: LiveClient; patient: LiveClient }>;
+} {
+  const clients: LiveClient[] = [];
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  });
+  const pair = async (overrides: AppointmentOverrides = {}): Promise<LivePair> => {
+    const tc = await makeTeleconsultation(t, hub, overrides);
+    return { tc, practitionerCookie: (await openLink(t.url, tc.practitionerToken)).cookie, patientCookie: (await openLink(t.url, tc.patientToken)).cookie };
+  };
+  const connect = async (p: LivePair, role: 'practitioner' | 'patient'): Promise<LiveClient> => {
+    const c = await LiveClient.connect(t.url, p.tc.id, role, role === 'practitioner' ? p.practitionerCookie : p.patientCookie);
+    clients.push(c);
+    await c.next('state');
+    return c;
+  };
+  const admitted = async (p: LivePair) => {
+    const practitioner = await connect(p, 'practitioner');
+    const patient = await connect(p, 'patient');
+    patient.send({ type: 'knock' });
+    await practitioner.next('presence', (m) => m.presence.patient === 'waiting');
+    practitioner.send({ type: 'admit' });
+    await patient.next('admitted');
+    return { practitioner, patient };
+  };
+  return { pair, connect, admitted };
+}

@@ -4,31 +4,14 @@ import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '#protocol/live';
 import { DEFAULT_REJOIN_GRACE_MS } from '../../connector/live/presence.ts';
 import { sessionCookieName } from '../../connector/sessions/sessions.ts';
 import { eventually, useAppWithHub } from '../support/harness.ts';
-import { cancelTeleconsultation, LiveClient, makeTeleconsultation, openLink, type MadeTeleconsultation } from './live-helpers.ts';
+import { cancelTeleconsultation, LiveClient, useLivePairs } from './live-helpers.ts';
 
 describe('live waiting room', () => {
   // The app's clock: tests move it past the rejoin grace window.
   let offsetMs = 0;
-  const clients: LiveClient[] = [];
   const { t, hub } = useAppWithHub(() => ({ now: () => new Date(Date.now() + offsetMs) }));
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  });
+  const { pair, connect, admitted } = useLivePairs(t, hub);
   beforeEach(() => { offsetMs = 0; });
-
-  interface Pair { tc: MadeTeleconsultation; practitionerCookie: string; patientCookie: string }
-
-  async function pair(): Promise<Pair> {
-    const tc = await makeTeleconsultation(t, hub);
-    return { tc, practitionerCookie: (await openLink(t.url, tc.practitionerToken)).cookie, patientCookie: (await openLink(t.url, tc.patientToken)).cookie };
-  }
-
-  async function connect(p: Pair, role: 'practitioner' | 'patient'): Promise<LiveClient> {
-    const c = await LiveClient.connect(t.url, p.tc.id, role, role === 'practitioner' ? p.practitionerCookie : p.patientCookie);
-    clients.push(c);
-    await c.next('state');
-    return c;
-  }
 
   async function patientRow(id: string) {
     const [row] = await t.app.services.database.db.select().from(schema.participants)
@@ -39,17 +22,6 @@ describe('live waiting room', () => {
   async function teleconsultation(id: string) {
     const [row] = await t.app.services.database.db.select().from(schema.teleconsultations).where(eq(schema.teleconsultations.id, id));
     return row!;
-  }
-
-  /** Knock and admit: the patient is in the call. */
-  async function admitted(p: Pair): Promise<{ practitioner: LiveClient; patient: LiveClient }> {
-    const practitioner = await connect(p, 'practitioner');
-    const patient = await connect(p, 'patient');
-    patient.send({ type: 'knock' });
-    await practitioner.next('presence', (m) => m.presence.patient === 'waiting');
-    practitioner.send({ type: 'admit' });
-    await patient.next('admitted');
-    return { practitioner, patient };
   }
 
   it('closes a socket without a session with 4401, and with the cookie of another teleconsultation too', async () => {
