@@ -95,6 +95,54 @@ describe('configuration', () => {
   });
 });
 
+describe('documents configuration', () => {
+  const s3 = { S3_BUCKET: 'teleconsult-docs', S3_REGION: 'eu-west-3', S3_ACCESS_KEY_ID: 'AKIAEXAMPLE', S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-secret-value' };
+
+  it('keeps documents in the database by default, 20 MiB a file, 100 MiB a consultation, the usual types', () => {
+    const d = loadConfig(base()).documents;
+    expect(d.storage).toBe('database');
+    expect(d.s3).toBeUndefined();
+    expect(d.maxFileBytes).toBe(20 * 1024 * 1024);
+    expect(d.maxConsultationBytes).toBe(100 * 1024 * 1024);
+    expect(d.contentTypes).toEqual(['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'text/plain']);
+    expect(d.downloadLinkSeconds).toBe(300);
+  });
+
+  it('reads limits, types and S3 settings', () => {
+    const d = loadConfig({
+      ...base(), ...s3, DOCUMENT_STORAGE: 's3', DOCUMENT_MAX_FILE_MB: '5', DOCUMENT_MAX_CONSULTATION_MB: '50',
+      DOCUMENT_TYPES: 'application/pdf, IMAGE/PNG,application/pdf', S3_ENDPOINT: 'https://s3.fr-par.scw.cloud/', DOCUMENT_DOWNLOAD_LINK_SECONDS: '60',
+    }).documents;
+    expect(d.maxFileBytes).toBe(5 * 1024 * 1024);
+    expect(d.maxConsultationBytes).toBe(50 * 1024 * 1024);
+    expect(d.contentTypes).toEqual(['application/pdf', 'image/png']);
+    expect(d.downloadLinkSeconds).toBe(60);
+    expect(d.storage).toBe('s3');
+    expect(d.s3).toEqual({ bucket: 'teleconsult-docs', region: 'eu-west-3', endpoint: 'https://s3.fr-par.scw.cloud', forcePathStyle: true, accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI-secret-value' });
+    // AWS itself: virtual-hosted requests unless told otherwise.
+    expect(loadConfig({ ...base(), ...s3 }).documents.s3?.forcePathStyle).toBeFalse();
+    expect(loadConfig({ ...base(), ...s3, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'false' }).documents.s3?.forcePathStyle).toBeFalse();
+  });
+
+  it('lists every documents problem at once, never echoing the S3 secret', () => {
+    const problems = problemsOf({
+      ...base(), DOCUMENT_MAX_FILE_MB: 'twenty', DOCUMENT_MAX_CONSULTATION_MB: '0', DOCUMENT_TYPES: 'application/pdf,text/html',
+      DOCUMENT_STORAGE: 'ftp', S3_BUCKET: 'Bad_Bucket', S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-secret-value', S3_FORCE_PATH_STYLE: 'yes', S3_ENDPOINT: 'ftp://x',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    for (const n of ['DOCUMENT_MAX_FILE_MB', 'DOCUMENT_MAX_CONSULTATION_MB', 'DOCUMENT_TYPES', 'DOCUMENT_STORAGE', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_FORCE_PATH_STYLE', 'S3_ENDPOINT']) {
+      expect(names).withContext(n).toContain(n);
+    }
+    expect(problems.join('\n')).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('needs the S3 settings with DOCUMENT_STORAGE=s3, and a per-file limit within the quota', () => {
+    const problems = problemsOf({ ...base(), DOCUMENT_STORAGE: 's3' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['S3_ACCESS_KEY_ID', 'S3_BUCKET', 'S3_REGION', 'S3_SECRET_ACCESS_KEY']);
+    expect(problemsOf({ ...base(), DOCUMENT_MAX_FILE_MB: '200', DOCUMENT_MAX_CONSULTATION_MB: '100' })).toEqual(['DOCUMENT_MAX_FILE_MB: cannot be more than DOCUMENT_MAX_CONSULTATION_MB']);
+  });
+});
+
 describe('configuration boundary', () => {
   it('is the only reader of process.env in the service code', async () => {
     const { readdirSync, statSync: stat } = await import('node:fs');

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Value } from 'typebox/value';
-import { IceServersSchema, type ClinicSettings, type Config, type IceServer } from './schema.ts';
+import { IceServersSchema, SUPPORTED_DOCUMENT_TYPES, type ClinicSettings, type Config, type DocumentsConfig, type DocumentType, type IceServer } from './schema.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -133,6 +133,53 @@ function readTrustProxy(r: Reader): false | string[] | number {
     return false;
   }
   return parts;
+}
+
+const MIB = 1024 * 1024;
+const S3_REQUIRED = ['S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+
+/** Documents: limits in MiB, accepted types, and where the bytes go (the database, or S3 when configured). */
+function readDocuments(r: Reader): DocumentsConfig {
+  // documents.size_bytes is a 32-bit integer: 2047 MiB is the most one file or a consultation may hold.
+  const maxFileBytes = r.int('DOCUMENT_MAX_FILE_MB', 20, 1, 2047) * MIB;
+  const maxConsultationBytes = r.int('DOCUMENT_MAX_CONSULTATION_MB', 100, 1, 2047) * MIB;
+  if (maxFileBytes > maxConsultationBytes) r.problems.push('DOCUMENT_MAX_FILE_MB: cannot be more than DOCUMENT_MAX_CONSULTATION_MB');
+
+  let contentTypes: DocumentType[] = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'text/plain'];
+  const types = r.raw('DOCUMENT_TYPES');
+  if (types !== undefined) {
+    const listed = [...new Set(types.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    const unknown = listed.filter((t) => !(SUPPORTED_DOCUMENT_TYPES as readonly string[]).includes(t));
+    if (listed.length === 0 || unknown.length > 0) r.problems.push(`DOCUMENT_TYPES: expected comma-separated types among ${SUPPORTED_DOCUMENT_TYPES.join(', ')}`);
+    else contentTypes = listed as DocumentType[];
+  }
+
+  const storage = r.oneOf('DOCUMENT_STORAGE', ['database', 's3'] as const, 'database');
+  const hasS3 = r.group(S3_REQUIRED, ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE']);
+  if (storage === 's3' && S3_REQUIRED.every((n) => r.raw(n) === undefined)) {
+    for (const n of S3_REQUIRED) r.problems.push(`${n}: required with DOCUMENT_STORAGE=s3`);
+  }
+  const bucket = r.raw('S3_BUCKET');
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) r.problems.push('S3_BUCKET: expected a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)');
+  const region = r.raw('S3_REGION');
+  if (region !== undefined && !/^[a-z0-9][a-z0-9-]{0,40}$/.test(region)) r.problems.push('S3_REGION: expected a region such as eu-west-3 or fr-par');
+  const endpoint = r.url('S3_ENDPOINT');
+  // Compatible services mostly want path-style requests; AWS wants virtual-hosted ones.
+  const forcePathStyle = r.oneOf('S3_FORCE_PATH_STYLE', ['true', 'false'] as const, endpoint ? 'true' : 'false') === 'true';
+  const accessKeyId = r.secret('S3_ACCESS_KEY_ID');
+  const secretAccessKey = r.secret('S3_SECRET_ACCESS_KEY');
+  const s3 = hasS3 && bucket && region && accessKeyId && secretAccessKey
+    ? { bucket, region, endpoint, forcePathStyle, accessKeyId, secretAccessKey }
+    : undefined;
+
+  return {
+    maxFileBytes,
+    maxConsultationBytes,
+    contentTypes,
+    storage,
+    s3,
+    downloadLinkSeconds: r.int('DOCUMENT_DOWNLOAD_LINK_SECONDS', 300, 10, 24 * 3600),
+  };
 }
 
 /** Words that mark a value copied from an example rather than made for this deployment. */
@@ -343,6 +390,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     twilio,
     stripe,
     clinicDefaults,
+    documents: readDocuments(r),
     workers: r.oneOf('WORKERS', ['on', 'off'] as const, 'on') === 'on',
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

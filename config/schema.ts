@@ -88,6 +88,39 @@ export interface StripeConfig {
   apiUrl: string;
 }
 
+/** The content types the documents feature knows how to check (DOCUMENT_TYPES picks among them). */
+export const SUPPORTED_DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'image/gif', 'text/plain'] as const;
+export type DocumentType = (typeof SUPPORTED_DOCUMENT_TYPES)[number];
+
+/** S3-compatible object storage of documents (AWS S3, or a compatible service at `endpoint`). */
+export interface S3StorageConfig {
+  bucket: string;
+  region: string;
+  /** The service's URL when it is not AWS (MinIO, Scaleway, OVH…); undefined: AWS's own endpoint for the region. */
+  endpoint: string | undefined;
+  /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key` (most compatible services want it). */
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  /** Never logged. */
+  secretAccessKey: string;
+}
+
+/** Documents shared in a consultation ("Partager un fichier"). */
+export interface DocumentsConfig {
+  /** Per file, in bytes. */
+  maxFileBytes: number;
+  /** All documents of one consultation together, in bytes. */
+  maxConsultationBytes: number;
+  /** Accepted content types, checked against the content and the file's extension. */
+  contentTypes: DocumentType[];
+  /** Where new documents' bytes go; documents already stored stay readable where they are. */
+  storage: 'database' | 's3';
+  /** Set when the S3_* variables are: required with `storage: 's3'`, and kept to read older documents. */
+  s3: S3StorageConfig | undefined;
+  /** How long a download link stays valid, in seconds. */
+  downloadLinkSeconds: number;
+}
+
 /**
  * The first-run stand-ins. Without a real agenda (and outside NODE_ENV=production) they are
  * on where their service is missing; with a real agenda or in production each is off unless
@@ -146,6 +179,7 @@ export interface Config {
   twilio: TwilioConfig | undefined;
   stripe: StripeConfig | undefined;
   clinicDefaults: ClinicSettings;
+  documents: DocumentsConfig;
   /** Whether background job workers run in this process (off for a web-only instance). */
   workers: boolean;
 }
