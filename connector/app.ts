@@ -14,6 +14,7 @@ import { billingWriteBack, createBilling, paymentMessageLink } from './billing/s
 import { RECONCILE_QUEUE, registerAgendaJobs, writeBackListener } from './agenda/sync.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { demoAgendaClient } from './demo/client.ts';
+import { documentsMessageLink, registerDocuments } from './documents/routes.ts';
 import { demoRoutes } from './demo/routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
@@ -128,7 +129,7 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
     apply: { lifecycle, linkGraceHours: config.linkGraceHours, now },
   };
   app.decorate('services', services);
-  const notifications = createNotifications(services, { payment: paymentMessageLink(config) });
+  const notifications = createNotifications(services, { payment: paymentMessageLink(config), documentsUrl: documentsMessageLink(config) });
   app.decorate('notifications', notifications);
   await notifications.registerJobs();
   const billing = createBilling(services, notifications);
@@ -185,6 +186,7 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
   for (const data of [chatPurge, drawingPurge, presencePurge, messagesPurge, sessionsAndLinksPurge, contactsPurge]) retention.register(data);
   await retention.registerJobs();
   app.decorate('retention', retention);
+  await registerDocuments(app, services, retention);
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => integratorRoutes(scope, services));
   if (config.standIns.demoAgenda) await app.register(async (scope) => demoRoutes(scope, services));

@@ -67,6 +67,7 @@ export const ERRORS = {
 
   // Documents
   DOCUMENT_MISSING: { status: 400, meaning: 'The upload has no `file` part.' },
+  DOCUMENT_EMPTY: { status: 400, meaning: 'The file is empty.' },
   DOCUMENT_NAME_INVALID: { status: 400, meaning: 'The file name is empty, too long, or holds a path or control characters.' },
   DOCUMENT_TOO_LARGE: { status: 413, meaning: 'The file is larger than the per-file limit (`details.maxBytes`).' },
   DOCUMENT_QUOTA_EXCEEDED: { status: 413, meaning: 'The consultation\'s documents would exceed their total quota (`details.maxBytes`).' },

@@ -27,7 +27,7 @@ export function ratePolicies(config: Config): Policy[] {
   const l = config.rateLimits;
   return [
     { name: 'links', match: /^\/(j|pay)\//, perMinute: l.linksPerMinute, answer: 'page' },
-    { name: 'live-api', match: /^\/api\/live\//, perMinute: l.livePerMinute, answer: 'json' },
+    { name: 'live-api', match: /^\/(api\/live|documents)\//, perMinute: l.livePerMinute, answer: 'json' },
     { name: 'sockets', match: /^\/live\//, perMinute: l.socketsPerMinute, answer: 'upgrade' },
   ];
 }

@@ -16,7 +16,8 @@ import { sendLinkError } from './error-page.ts';
 import { createSession, requireSession, setSessionCookie } from './sessions.ts';
 import { patientDisplayName, sessionSummary } from './summary.ts';
 
-const paramsSchema = {
+/** The path parameters of a session's API (`/api/live/{teleconsultationId}/{role}/…`). */
+export const sessionParamsSchema = {
   type: 'object',
   required: ['teleconsultationId', 'role'],
   properties: {
@@ -74,7 +75,7 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
     schema: {
       summary: "The page's view of its teleconsultation (session cookie required)",
       tags: ['sessions'],
-      params: paramsSchema,
+      params: sessionParamsSchema,
       response: { 401: errorBodySchema, 410: errorBodySchema },
     },
   }, async (request, reply): Promise<SessionSummary> => {
@@ -87,7 +88,7 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
     schema: {
       summary: "A Jitsi token for this participant, minted on demand (never stored)",
       tags: ['sessions'],
-      params: paramsSchema,
+      params: sessionParamsSchema,
       response: {
         200: { type: 'object', required: ['token', 'domain', 'room'], properties: { token: { type: 'string' }, domain: { type: 'string' }, room: { type: 'string' } } },
         401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 410: errorBodySchema,
