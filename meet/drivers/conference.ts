@@ -9,6 +9,11 @@
  * `knocking` and calls `approve()` or `deny()`. The connector's waiting room stays the
  * authority on who may enter (see protocol/live.ts); the driver's lobby is the
  * media side of it.
+ *
+ * Screen sharing keeps the camera: the practitioner's `startScreenShare()` sends the screen as a
+ * second video track beside the camera, and the patient receives both, told apart by
+ * {@link RemoteTrack.source} (show the `screen` large, the `camera` small). Only the practitioner
+ * shares (the patient's call is refused with `SCREEN_SHARE_PRACTITIONER_ONLY`, on both drivers).
  */
 
 /** Who is at this end of the call. The practitioner owns the call; the patient is polite. */
@@ -19,6 +24,9 @@ export type ConferenceDriverName = 'p2p' | 'jitsi';
 
 /** The kind of a media track. */
 export type MediaKind = 'audio' | 'video';
+
+/** What a remote track shows: the participant's camera (and microphone), or a shared screen. */
+export type TrackSource = 'camera' | 'screen';
 
 /** A camera, microphone or speaker the browser offers. */
 export interface MediaDevice {
@@ -33,8 +41,34 @@ export interface RemoteTrack {
   /** Stable for the life of the track (to match `remote-track-removed` with `remote-track-added`). */
   id: string;
   kind: MediaKind;
-  /** A stream holding this track, ready for `video.srcObject`. */
+  /** `screen` for the other side's shared screen (video only); `camera` for its camera and microphone. */
+  source: TrackSource;
+  /** A stream holding this track, ready for `video.srcObject` (the screen has a stream of its own). */
   stream: MediaStream;
+}
+
+/** Why a driver call failed, for the page to switch on (e.g. stay quiet on `SCREEN_SHARE_CANCELLED`). */
+export type ConferenceErrorCode =
+  /** A call that needs `join()` first. */
+  | 'NOT_JOINED'
+  /** The patient asked to share its screen: only the practitioner shares. */
+  | 'SCREEN_SHARE_PRACTITIONER_ONLY'
+  /** The user closed the browser's screen picker without choosing (or refused the permission). */
+  | 'SCREEN_SHARE_CANCELLED'
+  /** The browser could not capture the screen; `cause` says why. */
+  | 'SCREEN_CAPTURE_FAILED'
+  /** The track given to `startScreenShare(track)` is not a live video track. */
+  | 'SCREEN_TRACK_INVALID'
+  /** The driver cannot send a given track (the jitsi deployment's library is too old); share the screen instead. */
+  | 'SCREEN_TRACK_UNSUPPORTED';
+
+/** An error of a conference driver, with a code and the original error as `cause`. */
+export class ConferenceError extends Error {
+  override readonly name = 'ConferenceError';
+
+  constructor(readonly code: ConferenceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 /** Where the media connection stands. */
@@ -66,9 +100,11 @@ export interface JoinOptions {
 export interface ConferenceEvents {
   /** The media connection changed state. */
   connection: ConnectionState;
-  /** The local camera/microphone stream changed (join, camera or microphone switch, screen share). */
+  /** The local camera/microphone stream changed (join, camera or microphone switch); never the screen. */
   'local-stream': MediaStream | null;
+  /** A track of the other side arrived (its `source` says camera or screen). */
   'remote-track-added': RemoteTrack;
+  /** A track of the other side left: the same object as its `remote-track-added` (e.g. the screen share stopped). */
   'remote-track-removed': RemoteTrack;
   /** The other participant's media left (hung up, reloaded, dropped). */
   'remote-left': void;
@@ -82,7 +118,7 @@ export interface ConferenceEvents {
   denied: void;
   /** A message from the other side. */
   message: ConferenceMessage;
-  /** Our own screen share started or stopped (also when the browser's "stop sharing" is used). */
+  /** Our own screen share started (`true`) or stopped (`false`, also after the browser's own "Stop sharing"). */
   'screen-share': boolean;
 }
 
@@ -106,8 +142,24 @@ export interface ConferenceDriver {
   isMicrophoneMuted(): boolean;
   isCameraMuted(): boolean;
 
-  startScreenShare(): Promise<void>;
+  /**
+   * Practitioner: shares a screen beside the camera (the camera keeps going). Without `track` the
+   * browser asks which screen, window or tab (`getDisplayMedia`, video only); with `track` (e.g.
+   * a `canvas.captureStream()` track showing a local image) that track is shared instead, and
+   * the driver owns it from then on (it is stopped when the share stops; after a rejection it is
+   * still the caller's). Resolves once the track is on its way, with `screen-share: true`.
+   * Already sharing: the new share replaces the old one once it is obtained (a cancelled picker
+   * keeps the old one): `screen-share` false then true here, and the other side sees the old
+   * screen track leave and the new one arrive. The track's `ended` (the browser's own "Stop
+   * sharing") stops the share. Rejects with a {@link ConferenceError}: `NOT_JOINED`,
+   * `SCREEN_SHARE_PRACTITIONER_ONLY`, `SCREEN_SHARE_CANCELLED`, `SCREEN_CAPTURE_FAILED`,
+   * `SCREEN_TRACK_INVALID`, `SCREEN_TRACK_UNSUPPORTED`.
+   */
+  startScreenShare(track?: MediaStreamTrack): Promise<void>;
+  /** Stops sharing (the other side gets `remote-track-removed` for the screen); `screen-share: false` follows. Not sharing: nothing. */
   stopScreenShare(): Promise<void>;
+  /** Our own shared screen (for a local preview), null when not sharing. */
+  screenStream(): MediaStream | null;
 
   /** Sends a message to the other side; dropped when nobody is there yet. */
   send(message: ConferenceMessage): void;

@@ -7,7 +7,7 @@ import type { ConferenceDriver, ConferenceEvents } from './conference.ts';
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** One event as logged: streams become `{ stream: true }`, remote tracks `{ id, kind }`. */
+/** One event as logged: streams become `{ stream: true }`, remote tracks `{ id, kind, source }`. */
 export interface LoggedEvent {
   event: keyof ConferenceEvents;
   payload: Json;
@@ -23,7 +23,7 @@ function serialise(payload: unknown): Json {
   if (payload === undefined || payload === null) return null;
   if (typeof payload === 'string' || typeof payload === 'number' || typeof payload === 'boolean') return payload;
   if (typeof payload === 'object' && 'kind' in payload && 'stream' in payload && 'id' in payload) {
-    return { id: String(payload.id), kind: String(payload.kind) };
+    return { id: String(payload.id), kind: String(payload.kind), source: 'source' in payload ? String(payload.source) : null };
   }
   if (typeof MediaStream !== 'undefined' && payload instanceof MediaStream) return { stream: true };
   try {

@@ -3,7 +3,8 @@
  * loaded at run time from the clinic's deployment, so these describe that global, checked
  * against github.com/jitsi/lib-jitsi-meet (JitsiMeetJS.ts, JitsiConnection.ts,
  * JitsiConference.ts, JitsiConferenceEvents.ts, JitsiConferenceErrors.ts,
- * JitsiConnectionEvents.ts, modules/RTC/JitsiTrack.ts, modules/xmpp/Lobby.js).
+ * JitsiConnectionEvents.ts, JitsiTrackErrors.ts, modules/RTC/JitsiTrack.ts, modules/RTC/RTC.js,
+ * service/RTC/VideoType.ts, modules/xmpp/Lobby.js).
  */
 
 /** Event names used (JitsiConferenceEvents.ts; the values are the library's strings). */
@@ -36,11 +37,32 @@ export interface JitsiConferenceErrorNames {
   CONFERENCE_ACCESS_DENIED: string;
 }
 
+/** Track errors used (JitsiTrackErrors.ts): the `name` of a JitsiTrackError. */
+export interface JitsiTrackErrorNames {
+  /** The user closed the screen picker (ScreenObtainer.ts maps getDisplayMedia's refusals to it). */
+  SCREENSHARING_USER_CANCELED: string;
+}
+
+/** A video track's type (service/RTC/VideoType.ts): a camera, or a shared screen (`desktop`, `desktop_high_fps`). */
+export type JitsiVideoType = 'camera' | 'desktop' | 'desktop_high_fps';
+
+/** What `createLocalTracksFromMediaStreams` takes per track (JitsiMeetJS.ts ICreateLocalTrackFromMediaStreamOptions). */
+export interface JitsiTrackInfo {
+  /** A stream holding exactly one track of `mediaType`. */
+  stream: MediaStream;
+  /** That track. */
+  track: MediaStreamTrack;
+  mediaType: 'audio' | 'video';
+  videoType?: JitsiVideoType;
+  /** A free label of where the track comes from (JitsiLocalTrack.sourceType). */
+  sourceType: string;
+}
+
 /** A track (modules/RTC/JitsiTrack.ts, JitsiLocalTrack.ts, JitsiRemoteTrack.ts). */
 export interface JitsiTrack {
   getId(): string | null;
   getType(): 'audio' | 'video';
-  /** `camera` or `desktop` for video tracks. */
+  /** `camera` or `desktop` for video tracks (undefined for audio). */
   getVideoType?(): string | undefined;
   isLocal(): boolean;
   isMuted(): boolean;
@@ -66,7 +88,11 @@ export interface JitsiConference {
   join(password?: string): void;
   leave(): Promise<unknown>;
   setDisplayName(name: string): void;
+  /** Adds a local track; a second video track is accepted only of another video type (a desktop beside the camera). */
   addTrack(track: JitsiTrack): Promise<void>;
+  /** Removes a local track (a new offer/answer follows; the others get TRACK_REMOVED). */
+  removeTrack(track: JitsiTrack): Promise<void>;
+  /** Throws when both tracks are given with different video types. */
   replaceTrack(oldTrack: JitsiTrack | null, newTrack: JitsiTrack | null): Promise<void>;
   isModerator(): boolean;
   isMembersOnly(): boolean;
@@ -107,8 +133,11 @@ export interface JitsiMeetJSGlobal {
   setLogLevel?(level: unknown): void;
   logLevels?: { ERROR: unknown };
   JitsiConnection: new (appId: string | null, token: string | null, options: JitsiConnectionOptions) => JitsiConnection;
+  /** `desktop` may give a desktop audio track too (the user shared the tab's audio), before the video. */
   createLocalTracks(options: { devices: ('audio' | 'video' | 'desktop')[]; cameraDeviceId?: string; micDeviceId?: string }): Promise<JitsiTrack[]>;
+  /** Wraps tracks the page made itself; throws a JitsiTrackError. Absent before lib-jitsi-meet #2409 (December 2023). */
+  createLocalTracksFromMediaStreams?(tracksInfo: JitsiTrackInfo[]): JitsiTrack[];
   mediaDevices: { enumerateDevices(callback: (devices: JitsiDeviceInfo[]) => void): void };
   events: { conference: JitsiConferenceEventNames; connection: JitsiConnectionEventNames };
-  errors: { conference: JitsiConferenceErrorNames };
+  errors: { conference: JitsiConferenceErrorNames; track: JitsiTrackErrorNames };
 }

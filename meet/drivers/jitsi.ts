@@ -11,10 +11,23 @@
  * and Lobby.js joins the main room by itself (CONFERENCE_JOINED). A denial arrives as
  * CONFERENCE_FAILED with CONFERENCE_ACCESS_DENIED. Host names follow meet/deploy/README.md:
  * XMPP domain = JITSI_DOMAIN, MUC = muc.JITSI_DOMAIN, WebSocket at /xmpp-websocket.
+ *
+ * Screen sharing adds a desktop track beside the camera (`conference.addTrack`): lib-jitsi-meet
+ * accepts a second video track when its video type differs (JitsiConference.addTrack; multi-stream
+ * sending is the default since lib-jitsi-meet #2116, September 2022, and the only mode since
+ * #2430, January 2024), and refuses to `replaceTrack` a camera with a desktop. The others get the
+ * desktop as its own TRACK_ADDED, with `getVideoType()` 'desktop' (a source keeps its video type
+ * in multi-stream mode), and TRACK_REMOVED after `conference.removeTrack`. A track the page made
+ * (a canvas capture) is wrapped with `JitsiMeetJS.createLocalTracksFromMediaStreams` as a desktop
+ * track; a deployment whose library predates it (#2409, December 2023) cannot send one.
  */
+import {
+  ConferenceError,
+  type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type JoinOptions, type MediaDevice, type RemoteTrack,
+} from './conference.ts';
 import { Emitter } from './emitter.ts';
-import type { ConferenceDriver, ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice, RemoteTrack } from './conference.ts';
 import type { JitsiConference, JitsiConnection, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack } from './jitsi-types.ts';
+import { shareableTrack, whenEnded } from './screen-share.ts';
 
 /** Options of {@link createJitsiDriver}; `domain`, `room`, `libraryUrl` come from `MediaSettings.jitsi`. */
 export interface JitsiDriverOptions {
@@ -25,6 +38,8 @@ export interface JitsiDriverOptions {
   getToken(): Promise<string>;
   /** Loads the library; by default a `<script>` tag with `libraryUrl` (tests give a fake). */
   loadLibrary?: (url: string) => Promise<JitsiMeetJSGlobal>;
+  /** Makes a MediaStream of tracks (to wrap a given screen track); `new MediaStream(tracks)` by default (tests in Node give one). */
+  newMediaStream?: (tracks: MediaStreamTrack[]) => MediaStream;
 }
 
 /** The connection options for a deployment (meet/deploy/README.md, "Host names"). */
@@ -70,7 +85,9 @@ class JitsiDriver implements ConferenceDriver {
   private connection: JitsiConnection | null = null;
   private conference: JitsiConference | null = null;
   private tracks: JitsiTrack[] = [];
-  private screen: JitsiTrack | null = null;
+  /** Our shared screen: a desktop track in the conference beside the camera. */
+  private screen: { track: JitsiTrack; stopListening: () => void } | null = null;
+  private role: ConferenceRole = 'patient';
   private remote = new Map<JitsiTrack, RemoteTrack>();
   private displayName = '';
   private inRoom = false;
@@ -88,6 +105,7 @@ class JitsiDriver implements ConferenceDriver {
   async join(options: JoinOptions): Promise<void> {
     if (this.joined) return;
     this.joined = true;
+    this.role = options.role;
     this.displayName = options.displayName;
     this.events.emit('connection', 'connecting');
     const lib = await (this.options.loadLibrary ?? loadJitsiLibrary)(this.options.libraryUrl);
@@ -150,9 +168,12 @@ class JitsiDriver implements ConferenceDriver {
     const conference = this.conference;
     this.conference = null;
     await conference?.leave().catch(() => undefined);
-    for (const track of [...this.tracks, ...(this.screen ? [this.screen] : [])]) await track.dispose().catch(() => undefined);
-    this.tracks = [];
+    const screen = this.screen;
     this.screen = null;
+    screen?.stopListening();
+    for (const track of [...this.tracks, ...(screen ? [screen.track] : [])]) await track.dispose().catch(() => undefined);
+    this.tracks = [];
+    if (screen) this.events.emit('screen-share', false);
     this.remote.clear();
     this.connection?.disconnect();
     this.connection = null;
@@ -202,23 +223,40 @@ class JitsiDriver implements ConferenceDriver {
     return this.cameraMuted;
   }
 
-  async startScreenShare(): Promise<void> {
-    if (this.screen || !this.lib || !this.conference) return;
-    const [desktop] = await this.lib.createLocalTracks({ devices: ['desktop'] });
-    if (!desktop) throw new Error('No screen track');
-    this.screen = desktop;
-    desktop.getTrack().addEventListener('ended', () => void this.stopScreenShare());
-    await this.conference.replaceTrack(this.track('video') ?? null, desktop);
+  async startScreenShare(given?: MediaStreamTrack): Promise<void> {
+    const { lib, conference } = this;
+    if (!this.joined || !lib || !conference) throw new ConferenceError('NOT_JOINED', 'join() before sharing the screen');
+    if (this.role !== 'practitioner') throw new ConferenceError('SCREEN_SHARE_PRACTITIONER_ONLY', 'Only the practitioner shares a screen');
+    const desktop = given ? this.wrapTrack(lib, given) : await this.captureDesktop(lib);
+    if (this.conference !== conference) {
+      await desktop.dispose(); // left while the picker was open
+      return;
+    }
+    // Out before the next one goes in: the library takes one desktop track at a time.
+    await this.stopScreenShare();
+    try {
+      await conference.addTrack(desktop);
+    } catch (error) {
+      await desktop.dispose();
+      throw error;
+    }
+    this.screen = { track: desktop, stopListening: whenEnded(desktop.getTrack(), () => void this.stopScreenShare()) };
     this.events.emit('screen-share', true);
   }
 
   async stopScreenShare(): Promise<void> {
-    const desktop = this.screen;
-    if (!desktop) return;
+    const screen = this.screen;
+    if (!screen) return;
     this.screen = null;
-    await this.conference?.replaceTrack(desktop, this.track('video') ?? null);
-    await desktop.dispose();
+    screen.stopListening();
+    // A failed removal still ends our share: dispose() removes the track again if the conference still has it (JitsiLocalTrack.dispose).
+    await this.conference?.removeTrack(screen.track).catch(() => undefined);
+    await screen.track.dispose();
     this.events.emit('screen-share', false);
+  }
+
+  screenStream(): MediaStream | null {
+    return this.screen?.track.getOriginalStream() ?? null;
   }
 
   send(message: ConferenceMessage): void {
@@ -262,7 +300,9 @@ class JitsiDriver implements ConferenceDriver {
     });
     conference.on(e.TRACK_ADDED, (track: JitsiTrack) => {
       if (track.isLocal() || this.remote.has(track)) return;
-      const remote: RemoteTrack = { id: track.getId() ?? `${track.getParticipantId()}-${track.getType()}`, kind: track.getType(), stream: track.getOriginalStream() };
+      const kind = track.getType();
+      const source = kind === 'video' && isDesktop(track.getVideoType?.()) ? 'screen' : 'camera';
+      const remote: RemoteTrack = { id: track.getId() ?? `${track.getParticipantId()}-${kind}-${source}`, kind, source, stream: track.getOriginalStream() };
       this.remote.set(track, remote);
       this.events.emit('remote-track-added', remote);
     });
@@ -278,6 +318,41 @@ class JitsiDriver implements ConferenceDriver {
     conference.on(e.ENDPOINT_MESSAGE_RECEIVED, (_from: JitsiParticipant, payload: unknown) => {
       if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) this.events.emit('message', payload as ConferenceMessage);
     });
+  }
+
+  /** The user's screen as a desktop track (video only: a shared tab's audio is dropped). */
+  private async captureDesktop(lib: JitsiMeetJSGlobal): Promise<JitsiTrack> {
+    let tracks: JitsiTrack[];
+    try {
+      tracks = await lib.createLocalTracks({ devices: ['desktop'] });
+    } catch (error) {
+      const cancelled = error instanceof Error && error.name === lib.errors.track.SCREENSHARING_USER_CANCELED;
+      throw cancelled
+        ? new ConferenceError('SCREEN_SHARE_CANCELLED', 'The screen was not shared', { cause: error })
+        : new ConferenceError('SCREEN_CAPTURE_FAILED', 'The screen could not be captured', { cause: error });
+    }
+    const desktop = tracks.find((t) => t.getType() === 'video');
+    for (const other of tracks) if (other !== desktop) await other.dispose();
+    if (!desktop) throw new ConferenceError('SCREEN_CAPTURE_FAILED', 'The library gave no desktop video track');
+    return desktop;
+  }
+
+  /** A track the page made, as a desktop track of the library. */
+  private wrapTrack(lib: JitsiMeetJSGlobal, given: MediaStreamTrack): JitsiTrack {
+    const track = shareableTrack(given);
+    if (!lib.createLocalTracksFromMediaStreams) {
+      throw new ConferenceError('SCREEN_TRACK_UNSUPPORTED', 'This Jitsi deployment cannot send a given track (lib-jitsi-meet before createLocalTracksFromMediaStreams)');
+    }
+    const stream = (this.options.newMediaStream ?? ((tracks) => new MediaStream(tracks)))([track]);
+    let wrapped: JitsiTrack[];
+    try {
+      wrapped = lib.createLocalTracksFromMediaStreams([{ stream, track, mediaType: 'video', videoType: 'desktop', sourceType: 'track' }]);
+    } catch (error) {
+      throw new ConferenceError('SCREEN_TRACK_INVALID', 'The library refused the track', { cause: error });
+    }
+    const [desktop] = wrapped;
+    if (!desktop) throw new ConferenceError('SCREEN_TRACK_INVALID', 'The library made no track of it');
+    return desktop;
   }
 
   private track(kind: 'audio' | 'video'): JitsiTrack | undefined {
@@ -297,10 +372,15 @@ class JitsiDriver implements ConferenceDriver {
     const [next] = await this.lib.createLocalTracks(request);
     if (!next) return;
     const old = this.track(kind);
-    if (this.conference && !(kind === 'video' && this.screen)) await this.conference.replaceTrack(old ?? null, next);
+    if (this.conference) await this.conference.replaceTrack(old ?? null, next);
     this.tracks = [...this.tracks.filter((t) => t !== old), next];
     await old?.dispose();
     await this.applyMute();
     this.events.emit('local-stream', this.localStream());
   }
+}
+
+/** Whether a video type is a shared screen (service/RTC/VideoType.ts: 'desktop', 'desktop_high_fps'). */
+function isDesktop(videoType: string | undefined): boolean {
+  return videoType === 'desktop' || videoType === 'desktop_high_fps';
 }

@@ -10,12 +10,23 @@
  * practitioner sends it when it comes back to a call already admitted; the practitioner
  * answers a `bye` with a fresh peer connection and an offer, the patient with a full restart.
  * So reloads on either side renegotiate, and nothing loops.
+ *
+ * Screen sharing (practitioner only: the patient never offers, so it could not add a track
+ * without a second offerer) adds the screen as a second video track in a stream of its own and
+ * keeps the camera; removing it renegotiates. Every offer names the screen's stream
+ * (`screenStreamId`), which the patient uses to mark the tracks of that stream `source: 'screen'`.
+ * When the practitioner removes the screen, Chromium fires `removetrack` on the patient's stream
+ * while it applies the offer (measured on Chromium 156), which becomes `remote-track-removed`.
+ * A peer connection opened while sharing (a reconnection) adds the screen again.
  */
 import { Emitter } from './emitter.ts';
-import type {
-  ConferenceDriver, ConferenceEvents, ConferenceMessage, ConferenceRole, IceServerSettings, JoinOptions, MediaDevice, RemoteTrack,
+import {
+  ConferenceError,
+  type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type IceServerSettings, type JoinOptions, type MediaDevice,
+  type RemoteTrack,
 } from './conference.ts';
 import type { LobbyPort, LobbyState, SignalData, SignalingPort } from './ports.ts';
+import { displayCaptureError, shareableTrack, whenEnded } from './screen-share.ts';
 
 /** Options of {@link createP2pDriver}. */
 export interface P2pDriverOptions {
@@ -51,7 +62,12 @@ class P2pDriver implements ConferenceDriver {
   private displayName = '';
   private joined = false;
   private local: MediaStream | null = null;
-  private screen: MediaStreamTrack | null = null;
+  /** Our shared screen, in a stream of its own (its id goes with every offer). */
+  private screen: { track: MediaStreamTrack; stream: MediaStream; stopListening: () => void } | null = null;
+  /** The sender of the screen on the current peer connection. */
+  private screenSender: RTCRtpSender | null = null;
+  /** Patient: the practitioner's screen stream, as its latest offer named it. */
+  private remoteScreenStreamId: string | null = null;
   private microphoneMuted = false;
   private cameraMuted = false;
   private pc: RTCPeerConnection | null = null;
@@ -103,8 +119,7 @@ class P2pDriver implements ConferenceDriver {
     this.options.signaling.send({ kind: 'bye' });
     for (const off of this.unsubscribe.splice(0)) off();
     this.closePeer();
-    this.screen?.stop();
-    this.screen = null;
+    this.endScreenShare();
     for (const track of this.local?.getTracks() ?? []) track.stop();
     this.local = null;
     this.approvedSent = false;
@@ -150,25 +165,28 @@ class P2pDriver implements ConferenceDriver {
     return this.cameraMuted;
   }
 
-  async startScreenShare(): Promise<void> {
-    if (this.screen) return;
-    const stream = await this.devices.getDisplayMedia({ video: true, audio: false });
-    const track = stream.getVideoTracks()[0];
-    if (!track) throw new Error('No screen track');
-    this.screen = track;
-    // The browser's own "Stop sharing" button ends the track.
-    track.addEventListener('ended', () => void this.stopScreenShare());
-    await this.videoSender()?.replaceTrack(track);
+  async startScreenShare(given?: MediaStreamTrack): Promise<void> {
+    if (!this.joined) throw new ConferenceError('NOT_JOINED', 'join() before sharing the screen');
+    if (this.role !== 'practitioner') throw new ConferenceError('SCREEN_SHARE_PRACTITIONER_ONLY', 'Only the practitioner shares a screen');
+    const track = given ? shareableTrack(given) : await this.captureScreen();
+    if (!this.joined) {
+      track.stop(); // left while the picker was open
+      return;
+    }
+    this.endScreenShare();
+    const stream = new MediaStream([track]);
+    this.screen = { track, stream, stopListening: whenEnded(track, () => this.endScreenShare()) };
+    // A second sender beside the camera's; `negotiationneeded` sends the offer.
+    if (this.pc) this.screenSender = this.pc.addTrack(track, stream);
     this.events.emit('screen-share', true);
   }
 
   async stopScreenShare(): Promise<void> {
-    const track = this.screen;
-    if (!track) return;
-    this.screen = null;
-    track.stop();
-    await this.videoSender()?.replaceTrack(this.local?.getVideoTracks()[0] ?? null);
-    this.events.emit('screen-share', false);
+    this.endScreenShare();
+  }
+
+  screenStream(): MediaStream | null {
+    return this.screen?.stream ?? null;
   }
 
   send(message: ConferenceMessage): void {
@@ -249,6 +267,8 @@ class P2pDriver implements ConferenceDriver {
         this.ignoreOffer = !polite && collision;
         if (this.ignoreOffer) return;
         this.settingAnswer = data.kind === 'answer';
+        // Before applying the offer: its `track` events read which stream is the screen.
+        if (data.kind === 'offer') this.remoteScreenStreamId = data.screenStreamId ?? null;
         await pc.setRemoteDescription(description); // rolls back our own offer on a collision (polite side)
         this.settingAnswer = false;
         if (data.kind === 'offer') {
@@ -272,6 +292,7 @@ class P2pDriver implements ConferenceDriver {
   private openPeer(): RTCPeerConnection {
     const pc = new RTCPeerConnection({ iceServers: this.options.iceServers ?? [] });
     this.pc = pc;
+    this.remoteScreenStreamId = null;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.settingAnswer = false;
@@ -279,13 +300,14 @@ class P2pDriver implements ConferenceDriver {
     const channel = pc.createDataChannel('tc', { negotiated: true, id: DATA_CHANNEL_ID });
     channel.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
     this.channel = channel;
-    for (const track of this.local?.getTracks() ?? []) {
-      const sent = track.kind === 'video' && this.screen ? this.screen : track;
-      pc.addTrack(sent, this.local ?? new MediaStream([sent]));
-    }
+    for (const track of this.local?.getTracks() ?? []) pc.addTrack(track, this.local ?? new MediaStream([track]));
+    if (this.screen) this.screenSender = pc.addTrack(this.screen.track, this.screen.stream);
     pc.addEventListener('track', ({ track, streams }) => {
       if (pc !== this.pc) return;
-      const remote: RemoteTrack = { id: track.id, kind: track.kind === 'audio' ? 'audio' : 'video', stream: streams[0] ?? new MediaStream([track]) };
+      const stream = streams[0] ?? new MediaStream([track]);
+      const kind = track.kind === 'audio' ? 'audio' : 'video';
+      const source = kind === 'video' && streams[0] !== undefined && streams[0].id === this.remoteScreenStreamId ? 'screen' : 'camera';
+      const remote: RemoteTrack = { id: track.id, kind, source, stream };
       this.remote.set(track.id, remote);
       this.events.emit('remote-track-added', remote);
       remote.stream.addEventListener('removetrack', (event) => {
@@ -297,8 +319,12 @@ class P2pDriver implements ConferenceDriver {
       if (this.role === 'patient') return;
       try {
         this.makingOffer = true;
+        // Read before the offer is made: the offer describes the senders as they are now.
+        const screenStreamId = pc === this.pc && this.screenSender ? this.screen?.stream.id : undefined;
         await pc.setLocalDescription();
-        if (pc === this.pc) this.options.signaling.send({ kind: 'offer', sdp: pc.localDescription?.sdp ?? '' });
+        const offer: SignalData = { kind: 'offer', sdp: pc.localDescription?.sdp ?? '' };
+        if (screenStreamId) offer.screenStreamId = screenStreamId;
+        if (pc === this.pc) this.options.signaling.send(offer);
       } catch (error) {
         console.warn('p2p offer failed', error instanceof Error ? error.name : 'error');
       } finally {
@@ -340,6 +366,7 @@ class P2pDriver implements ConferenceDriver {
     if (!pc) return;
     this.pc = null;
     this.channel = null;
+    this.screenSender = null;
     pc.close();
     for (const remote of [...this.remote.values()]) this.events.emit('remote-track-removed', remote);
     this.remote.clear();
@@ -360,8 +387,30 @@ class P2pDriver implements ConferenceDriver {
     for (const track of this.local?.getVideoTracks() ?? []) track.enabled = !this.cameraMuted;
   }
 
-  private videoSender(): RTCRtpSender | undefined {
-    return this.pc?.getTransceivers().find((t) => t.receiver.track.kind === 'video')?.sender;
+  /** The screen from `getDisplayMedia()`, video only. */
+  private async captureScreen(): Promise<MediaStreamTrack> {
+    let stream: MediaStream;
+    try {
+      stream = await this.devices.getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      throw displayCaptureError(error);
+    }
+    const [track] = stream.getVideoTracks();
+    for (const other of stream.getTracks()) if (other !== track) other.stop();
+    if (!track) throw new ConferenceError('SCREEN_CAPTURE_FAILED', 'The browser gave no screen track');
+    return track;
+  }
+
+  /** Stops the share, if any: the screen sender leaves the peer connection (a new offer follows). */
+  private endScreenShare(): void {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = null;
+    screen.stopListening();
+    screen.track.stop();
+    if (this.pc && this.screenSender) this.pc.removeTrack(this.screenSender);
+    this.screenSender = null;
+    this.events.emit('screen-share', false);
   }
 
   private async replaceLocalTrack(kind: MediaKindName, stream: MediaStream): Promise<void> {
@@ -375,7 +424,7 @@ class P2pDriver implements ConferenceDriver {
     const next = new MediaStream([...this.local.getTracks().filter((t) => t !== old), track]);
     this.local = next;
     this.applyMute();
-    if (sender && !(kind === 'video' && this.screen)) await sender.replaceTrack(track);
+    if (sender) await sender.replaceTrack(track);
     old?.stop();
     this.events.emit('local-stream', next);
   }

@@ -2,18 +2,33 @@
  * A scripted fake of the `JitsiMeetJS` global (lib-jitsi-meet) and of the deployment behind it,
  * for the jitsi driver's specs in Node. It behaves per the library's documented events and its
  * lobby flow (github.com/jitsi/lib-jitsi-meet: JitsiConferenceEvents.ts, JitsiConferenceErrors.ts,
- * JitsiConnectionEvents.ts, JitsiConference.ts, modules/xmpp/Lobby.js):
+ * JitsiConnectionEvents.ts, JitsiConference.ts, modules/xmpp/Lobby.js) and its tracks
+ * (JitsiMeetJS.ts, JitsiTrackErrors.ts, modules/RTC/RTC.js, RTCUtils.js, JitsiLocalTrack.ts,
+ * service/RTC/VideoType.ts):
  *   - the token's `context.user.affiliation: "owner"` makes a moderator (Prosody's token_affiliation);
  *     `lobby_bypass` skips the lobby (token_lobby_bypass);
  *   - with the lobby on, a member's `join()` fails with CONFERENCE_FAILED(MEMBERS_ONLY_ERROR);
  *     `joinLobby(name)` shows LOBBY_USER_JOINED(id, name) to moderators; `lobbyApproveAccess(id)`
  *     joins the knocker into the room (CONFERENCE_JOINED), `lobbyDenyAccess(id)` ends with
  *     CONFERENCE_FAILED(CONFERENCE_ACCESS_DENIED);
- *   - tracks added in the room reach the others as TRACK_ADDED, and TRACK_REMOVED/USER_LEFT on leave.
+ *   - tracks added in the room reach the others as TRACK_ADDED with their video type ('camera',
+ *     'desktop'), and TRACK_REMOVED on `removeTrack` or leave (then USER_LEFT); the adder hears
+ *     TRACK_ADDED/TRACK_REMOVED of its own local track too (JitsiConference._setupNewTrack,
+ *     onLocalTrackRemoved);
+ *   - `addTrack` takes one track per media type, plus a video track of another video type (a
+ *     desktop beside the camera, multi-stream), else rejects "Cannot add second video track to
+ *     the conference"; `replaceTrack` throws when the two video types differ; `removeTrack` is
+ *     `replaceTrack(track, null)`; a disposed track is refused (TRACK_IS_DISPOSED), and `dispose()`
+ *     removes the track from its conference and stops its MediaStreamTrack;
+ *   - `createLocalTracks({ devices: ['desktop'] })` gives a 'desktop' video track, preceded by the
+ *     shared tab's audio track when the user shared it, or rejects with a JitsiTrackError named
+ *     SCREENSHARING_USER_CANCELED when the picker is closed; `createLocalTracksFromMediaStreams`
+ *     wraps a stream's single track of the media type (TRACK_NO_STREAM_TRACKS_FOUND,
+ *     TRACK_TOO_MANY_TRACKS_IN_STREAM otherwise), and is missing from libraries before #2409.
  * Events are delivered asynchronously, as over XMPP. Every call is recorded; failures on demand.
  */
 import type {
-  JitsiConference, JitsiConnection, JitsiConnectionOptions, JitsiDeviceInfo, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack,
+  JitsiConference, JitsiConnection, JitsiConnectionOptions, JitsiDeviceInfo, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack, JitsiTrackInfo,
 } from '../../meet/drivers/jitsi-types.ts';
 
 // The library's own event and error strings.
@@ -39,6 +54,20 @@ const CONFERENCE_ERRORS = {
   MEMBERS_ONLY_ERROR: 'conference.connectionError.membersOnly',
   CONFERENCE_ACCESS_DENIED: 'conference.connectionError.accessDenied',
 };
+const TRACK_ERRORS = {
+  SCREENSHARING_USER_CANCELED: 'gum.screensharing_user_canceled',
+  TRACK_IS_DISPOSED: 'track.track_is_disposed',
+  TRACK_NO_STREAM_TRACKS_FOUND: 'track.no_stream_tracks_found',
+  TRACK_TOO_MANY_TRACKS_IN_STREAM: 'track.too_many_tracks_in_stream',
+};
+
+/** A JitsiTrackError: its `name` is the error's code (JitsiTrackError.ts). */
+class FakeJitsiTrackError extends Error {
+  constructor(code: string) {
+    super(code);
+    this.name = code;
+  }
+}
 
 /** One call made to the fake library. */
 export interface RecordedJitsiCall {
@@ -52,13 +81,23 @@ export interface FakeJitsiDeployment {
   /** Every call, in order (tokens included: tests only). */
   readonly calls: RecordedJitsiCall[];
   /** A fresh `JitsiMeetJS` global, as one page would load it. */
-  library(): JitsiMeetJSGlobal;
+  library(options?: FakeLibraryOptions): JitsiMeetJSGlobal;
   /** The next `count` connections fail with CONNECTION_FAILED. */
   failNextConnections(count: number): void;
   /** Whether the room currently has its lobby on. */
   lobbyEnabled(room: string): boolean;
   /** Turns the lobby on from the start, as the deployment's lobby_autostart does. */
   autostartLobby(on: boolean): void;
+  /** The next screen picker is closed without a choice. */
+  cancelNextScreenShare(): void;
+  /** Whether the user ticks "Share tab audio" in the screen picker (a desktop audio track then comes too). */
+  shareDesktopAudio(on: boolean): void;
+}
+
+/** Options of {@link FakeJitsiDeployment.library}. */
+export interface FakeLibraryOptions {
+  /** False: a library from before `createLocalTracksFromMediaStreams` (lib-jitsi-meet #2409, December 2023). */
+  createLocalTracksFromMediaStreams?: boolean;
 }
 
 type Listener = (...args: never[]) => void;
@@ -80,28 +119,63 @@ class Listeners {
   }
 }
 
-let trackCounter = 0;
+let mediaCounter = 0;
 
-function fakeStream(id: string): MediaStream {
-  return { id, getTracks: () => [] } as unknown as MediaStream;
+/** A browser MediaStreamTrack, as far as the driver uses it: as in browsers, `stop()` fires no `ended`. */
+class FakeMediaStreamTrack extends EventTarget {
+  readonly id = `mst-${++mediaCounter}`;
+  readyState: MediaStreamTrackState = 'live';
+  constructor(readonly kind: 'audio' | 'video') { super(); }
+  stop(): void { this.readyState = 'ended'; }
+}
+
+/** A live MediaStreamTrack for Node specs (e.g. the "canvas capture" given to `startScreenShare(track)`). */
+export function fakeMediaStreamTrack(kind: 'audio' | 'video'): MediaStreamTrack {
+  return new FakeMediaStreamTrack(kind) as unknown as MediaStreamTrack;
+}
+
+/** A MediaStream of `tracks` for Node specs (what the driver's `newMediaStream` option makes). */
+export function fakeMediaStream(tracks: MediaStreamTrack[]): MediaStream {
+  const list = [...tracks];
+  return {
+    id: `stream-${++mediaCounter}`,
+    getTracks: () => [...list],
+    getVideoTracks: () => list.filter((t) => t.kind === 'video'),
+    getAudioTracks: () => list.filter((t) => t.kind === 'audio'),
+  } as unknown as MediaStream;
 }
 
 class FakeTrack implements JitsiTrack {
-  readonly id = `track-${++trackCounter}`;
   private muted = false;
   disposed = false;
-  constructor(readonly type: 'audio' | 'video', readonly local: boolean, readonly participantId: string, readonly videoType = 'camera', readonly deviceId = 'default') {}
-  getId(): string { return this.id; }
+  /** The conference holding this local track (JitsiLocalTrack.conference), null once removed. */
+  conference: FakeConference | null = null;
+  readonly track: MediaStreamTrack;
+  readonly stream: MediaStream;
+  constructor(
+    readonly type: 'audio' | 'video', readonly local: boolean, readonly participantId: string, readonly videoType = 'camera', readonly deviceId = 'default',
+    media?: { track: MediaStreamTrack; stream: MediaStream },
+  ) {
+    this.track = media?.track ?? fakeMediaStreamTrack(type);
+    this.stream = media?.stream ?? fakeMediaStream([this.track]);
+  }
+  /** JitsiTrack.getId: the id of its stream. */
+  getId(): string { return this.stream.id; }
   getType(): 'audio' | 'video' { return this.type; }
   getVideoType(): string | undefined { return this.type === 'video' ? this.videoType : undefined; }
   isLocal(): boolean { return this.local; }
   isMuted(): boolean { return this.muted; }
   getParticipantId(): string { return this.participantId; }
-  getOriginalStream(): MediaStream { return fakeStream(`stream-${this.id}`); }
-  getTrack(): MediaStreamTrack { return { kind: this.type, addEventListener() {}, removeEventListener() {} } as unknown as MediaStreamTrack; }
+  getOriginalStream(): MediaStream { return this.stream; }
+  getTrack(): MediaStreamTrack { return this.track; }
   async mute(): Promise<void> { this.muted = true; }
   async unmute(): Promise<void> { this.muted = false; }
-  async dispose(): Promise<void> { this.disposed = true; }
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.conference?.removeTrack(this);
+    this.track.stop();
+    this.disposed = true;
+  }
 }
 
 interface Claims { room?: string; context?: { user?: { name?: string; affiliation?: string; lobby_bypass?: boolean } } }
@@ -126,6 +200,8 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
   const rooms = new Map<string, Room>();
   let failing = 0;
   let autostart = true;
+  let cancelScreen = false;
+  let desktopAudio = false;
   let participants = 0;
   const roomOf = (name: string): Room => {
     let room = rooms.get(name);
@@ -142,9 +218,20 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
     failNextConnections(count) { failing = count; },
     lobbyEnabled: (room) => rooms.get(room)?.lobby ?? false,
     autostartLobby(on) { autostart = on; },
-    library(): JitsiMeetJSGlobal {
+    cancelNextScreenShare() { cancelScreen = true; },
+    shareDesktopAudio(on) { desktopAudio = on; },
+    library(libraryOptions: FakeLibraryOptions = {}): JitsiMeetJSGlobal {
       const pageId = deployment.nextId();
       const record = (method: string, ...args: unknown[]) => calls.push({ participant: pageId, method, args });
+      const wrap = (infos: JitsiTrackInfo[]): JitsiTrack[] => {
+        record('createLocalTracksFromMediaStreams', infos.map((i) => ({ mediaType: i.mediaType, videoType: i.videoType, sourceType: i.sourceType })));
+        return infos.map((info) => {
+          const tracks = info.stream.getTracks().filter((t) => t.kind === info.mediaType);
+          if (tracks.length === 0) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_NO_STREAM_TRACKS_FOUND);
+          if (tracks.length > 1) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_TOO_MANY_TRACKS_IN_STREAM);
+          return new FakeTrack(info.mediaType, true, pageId, info.videoType ?? 'camera', 'default', { track: tracks[0]!, stream: info.stream });
+        });
+      };
       return {
         init: (options) => { record('init', options); },
         setLogLevel: (level) => { record('setLogLevel', level); },
@@ -174,8 +261,17 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
         },
         async createLocalTracks(options) {
           record('createLocalTracks', options);
-          return options.devices.map((d) => new FakeTrack(d === 'audio' ? 'audio' : 'video', true, pageId, d === 'desktop' ? 'desktop' : 'camera', (d === 'audio' ? options.micDeviceId : options.cameraDeviceId) ?? 'default'));
+          return options.devices.flatMap((d) => {
+            if (d !== 'desktop') return [new FakeTrack(d, true, pageId, 'camera', (d === 'audio' ? options.micDeviceId : options.cameraDeviceId) ?? 'default')];
+            if (cancelScreen) {
+              cancelScreen = false;
+              throw new FakeJitsiTrackError(TRACK_ERRORS.SCREENSHARING_USER_CANCELED);
+            }
+            const video = new FakeTrack('video', true, pageId, 'desktop');
+            return desktopAudio ? [new FakeTrack('audio', true, pageId, 'desktop'), video] : [video];
+          });
         },
+        ...(libraryOptions.createLocalTracksFromMediaStreams === false ? {} : { createLocalTracksFromMediaStreams: wrap }),
         mediaDevices: {
           enumerateDevices(callback: (devices: JitsiDeviceInfo[]) => void) {
             callback([
@@ -187,7 +283,7 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
           },
         },
         events: { conference: { ...CONFERENCE_EVENTS }, connection: { ...CONNECTION_EVENTS } },
-        errors: { conference: { ...CONFERENCE_ERRORS } },
+        errors: { conference: { ...CONFERENCE_ERRORS }, track: { ...TRACK_ERRORS } },
       };
     },
   };
@@ -264,6 +360,7 @@ class FakeConference implements JitsiConference, JitsiParticipant {
       for (const track of this.tracks) other.forget(track);
       other.listeners.emit(CONFERENCE_EVENTS.USER_LEFT, this.id, this);
     }
+    for (const track of [...this.tracks]) this.detach(track);
     this.listeners.emit(CONFERENCE_EVENTS.CONFERENCE_LEFT);
   }
 
@@ -273,19 +370,50 @@ class FakeConference implements JitsiConference, JitsiParticipant {
   }
 
   async addTrack(track: JitsiTrack): Promise<void> {
-    this.record('addTrack', track.getType());
+    this.record('addTrack', track.getType(), track.getVideoType?.());
     if (!(track instanceof FakeTrack)) throw new Error('not a track of this library');
+    if (track.disposed) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_IS_DISPOSED);
+    const sameType = this.tracks.filter((t) => t.type === track.type);
+    if (sameType.includes(track)) return;
+    const otherVideoType = track.type === 'video' && !sameType.some((t) => t.videoType === track.videoType);
+    if (sameType.length > 0 && !otherVideoType) throw new Error(`Cannot add second ${track.type} track to the conference`);
+    this.attach(track);
+  }
+
+  async removeTrack(track: JitsiTrack): Promise<void> {
+    this.record('removeTrack', track.getType(), track.getVideoType?.());
+    await this.swap(track, null);
+  }
+
+  replaceTrack(oldTrack: JitsiTrack | null, newTrack: JitsiTrack | null): Promise<void> {
+    this.record('replaceTrack', oldTrack?.getType() ?? null, newTrack?.getType() ?? null);
+    return this.swap(oldTrack, newTrack);
+  }
+
+  /** JitsiConference.replaceTrack: throws (not rejects) on two video types, as the library does. */
+  private swap(oldTrack: JitsiTrack | null, newTrack: JitsiTrack | null): Promise<void> {
+    if (oldTrack && newTrack && oldTrack.getVideoType?.() !== newTrack.getVideoType?.()) {
+      throw new Error(`Replacing a track of videoType=${oldTrack.getVideoType?.()} with a track of videoType=${newTrack.getVideoType?.()} is not supported in this mode.`);
+    }
+    if (newTrack instanceof FakeTrack && newTrack.disposed) return Promise.reject(new FakeJitsiTrackError(TRACK_ERRORS.TRACK_IS_DISPOSED));
+    if (newTrack && !(newTrack instanceof FakeTrack)) return Promise.reject(new Error('not a track of this library'));
+    if (oldTrack instanceof FakeTrack && oldTrack.conference === this) this.detach(oldTrack);
+    if (newTrack) this.attach(newTrack);
+    return Promise.resolve();
+  }
+
+  private attach(track: FakeTrack): void {
     this.tracks.push(track);
+    track.conference = this;
+    this.listeners.emit(CONFERENCE_EVENTS.TRACK_ADDED, track);
     if (this.inRoom) for (const other of this.others()) other.receive(track);
   }
 
-  async replaceTrack(oldTrack: JitsiTrack | null, newTrack: JitsiTrack | null): Promise<void> {
-    this.record('replaceTrack', oldTrack?.getType() ?? null, newTrack?.getType() ?? null);
-    if (oldTrack instanceof FakeTrack) {
-      this.tracks.splice(this.tracks.indexOf(oldTrack), 1);
-      for (const other of this.others()) if (this.inRoom) other.forget(oldTrack);
-    }
-    if (newTrack) await this.addTrack(newTrack);
+  private detach(track: FakeTrack): void {
+    this.tracks.splice(this.tracks.indexOf(track), 1);
+    track.conference = null;
+    this.listeners.emit(CONFERENCE_EVENTS.TRACK_REMOVED, track);
+    if (this.inRoom) for (const other of this.others()) other.forget(track);
   }
 
   isModerator(): boolean { return this.inRoom && this.owner; }
