@@ -16,4 +16,6 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
+  // getDisplayMedia() then returns a fake 16:9 screen without a picker (RECIPES.md).
+  '--auto-select-desktop-capture-source=Entire screen',
 ];
