@@ -1,11 +1,13 @@
 /**
  * The behaviour every conference driver shares, as Jasmine specs: join and leave, the lobby
- * (knock → approve, deny), remote tracks, mute toggles, messages. Each driver's spec calls
+ * (knock → approve, deny), remote tracks, mute toggles, messages, screen sharing beside the
+ * camera (camera and screen told apart by `source`, and by frame size with real media: the fake
+ * screen is 16:9, the fake camera 4:3). Each driver's spec calls
  * `describeConferenceDriver` with an environment that makes one practitioner and one patient:
  * the jitsi driver against a scripted fake of lib-jitsi-meet (tests/fakes/lib-jitsi-meet.ts),
  * the p2p driver for real in two headless Chromium pages (tests/browser/p2p-driver.spec.ts).
  */
-import type { ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice } from './conference.ts';
+import type { ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice, TrackSource } from './conference.ts';
 import type { Json, LoggedEvent } from './event-log.ts';
 
 /** One participant's driver, driven from the spec (directly, or inside a browser page). */
@@ -23,14 +25,27 @@ export interface DriverHandle {
   listDevices(): Promise<MediaDevice[]>;
   /** Every event since the handle was made, in order. */
   events(): Promise<LoggedEvent[]>;
-  /** Real media only: the size of the remote video as displayed, once it plays. */
-  remoteVideoSize?(): Promise<{ width: number; height: number }>;
+  /**
+   * Shares a screen: the browser's (its picker) without `testTrack`, or a video track of that
+   * size made where the driver runs (a canvas capture in a browser). Resolves with null, or with
+   * the code of the error the driver threw.
+   */
+  startScreenShare(testTrack?: { width: number; height: number }): Promise<string | null>;
+  stopScreenShare(): Promise<void>;
+  /** What the browser's own "Stop sharing" does: the shared track stops and fires `ended`. */
+  endScreenTrack(): Promise<void>;
+  /** Whether `screenStream()` gives our shared screen. */
+  hasScreenStream(): Promise<boolean>;
+  /** Real media only: the size of the other side's `source` video as displayed, once it plays. */
+  remoteVideoSize?(source: TrackSource): Promise<{ width: number; height: number }>;
 }
 
 /** One call: a practitioner and a patient, neither joined yet. */
 export interface ConferenceEnvironment {
   practitioner: DriverHandle;
   patient: DriverHandle;
+  /** Where it can: the patient's page starts over (a reload: a fresh media connection) and is back in the call; its new handle. */
+  reloadPatient?(): Promise<DriverHandle>;
   close(): Promise<void>;
 }
 
@@ -61,6 +76,40 @@ function isObject(value: Json): value is { [key: string]: Json } {
 }
 
 const isVideo = (payload: Json) => isObject(payload) && payload['kind'] === 'video';
+const isScreen = (payload: Json) => isObject(payload) && payload['source'] === 'screen';
+const idOf = (payload: Json): string | null => (isObject(payload) && typeof payload['id'] === 'string' ? payload['id'] : null);
+const TEST_TRACK = { width: 400, height: 400 };
+
+/** The other side's tracks as the events announced them (added and not removed since), as `kind:source`, sorted. */
+async function announcedTracks(handle: DriverHandle): Promise<string[]> {
+  const tracks = new Map<string, string>();
+  for (const { event, payload } of await handle.events()) {
+    if (!isObject(payload)) continue;
+    const id = String(payload['id']);
+    if (event === 'remote-track-added') tracks.set(id, `${String(payload['kind'])}:${String(payload['source'])}`);
+    if (event === 'remote-track-removed') tracks.delete(id);
+  }
+  return [...tracks.values()].sort();
+}
+
+/** Waits until `handle` has announced exactly `expected` (`kind:source`, sorted). */
+async function waitForTracks(handle: DriverHandle, expected: string[]): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (JSON.stringify(await announcedTracks(handle)) !== JSON.stringify(expected)) {
+    if (Date.now() > deadline) throw new Error(`remote tracks ${JSON.stringify(await announcedTracks(handle))}, expected ${JSON.stringify(expected)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The width/height ratio of the other side's `source` video, when the environment has real media. */
+async function aspect(handle: DriverHandle, source: TrackSource): Promise<number | null> {
+  if (!handle.remoteVideoSize) return null;
+  const { width, height } = await handle.remoteVideoSize(source);
+  return width / height;
+}
+
+const CAMERA_AND_SCREEN = ['audio:camera', 'video:camera', 'video:screen'];
+const CAMERA_ONLY = ['audio:camera', 'video:camera'];
 
 /** Practitioner and patient in the call through the lobby; returns the knock that was approved. */
 export async function enterCall(env: ConferenceEnvironment): Promise<{ id: string; name: string }> {
@@ -135,7 +184,7 @@ export function describeConferenceDriver(name: string, factory: ConferenceEnviro
         expect(kinds).toContain('video');
         expect(kinds).toContain('audio');
         if (side.remoteVideoSize) {
-          const size = await side.remoteVideoSize();
+          const size = await side.remoteVideoSize('camera');
           expect(size.width).toBeGreaterThan(0);
           expect(size.height).toBeGreaterThan(0);
         }
@@ -187,6 +236,102 @@ export function describeConferenceDriver(name: string, factory: ConferenceEnviro
       await env.patient.leave();
       await waitForEvent(env.practitioner, 'remote-left');
       await waitForEvent(env.practitioner, 'remote-track-removed', isVideo);
+    });
+
+    describe('screen sharing', () => {
+      it('sends the practitioner\'s screen beside the camera, and stopping leaves the camera', async () => {
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare()).toBeNull();
+        expect(await env.practitioner.hasScreenStream()).toBeTrue();
+        await waitForEvent(env.practitioner, 'screen-share', (on) => on === true);
+        const screen = await waitForEvent(env.patient, 'remote-track-added', isScreen);
+        await waitForTracks(env.patient, CAMERA_AND_SCREEN);
+        const screenAspect = await aspect(env.patient, 'screen');
+        const cameraAspect = await aspect(env.patient, 'camera');
+        if (screenAspect !== null) expect(screenAspect).toBeCloseTo(16 / 9, 1);
+        if (cameraAspect !== null) expect(cameraAspect).toBeCloseTo(4 / 3, 1);
+        expect(await announcedTracks(env.practitioner)).toEqual(CAMERA_ONLY);
+
+        await env.practitioner.stopScreenShare();
+        const removed = await waitForEvent(env.patient, 'remote-track-removed', isScreen);
+        expect(idOf(removed)).toBe(idOf(screen));
+        await waitForTracks(env.patient, CAMERA_ONLY);
+        await waitForEvent(env.practitioner, 'screen-share', (on) => on === false);
+        expect(await env.practitioner.hasScreenStream()).toBeFalse();
+        const cameraAfter = await aspect(env.patient, 'camera');
+        if (cameraAfter !== null) expect(cameraAfter).toBeCloseTo(4 / 3, 1);
+        // The camera never left the patient's side.
+        const removedSources = (await env.patient.events()).filter((e) => e.event === 'remote-track-removed').map((e) => (isObject(e.payload) ? String(e.payload['source']) : ''));
+        expect(removedSources).toEqual(['screen']);
+      });
+
+      it('sends a given track (a canvas capture) as the screen', async () => {
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare(TEST_TRACK)).toBeNull();
+        await waitForTracks(env.patient, CAMERA_AND_SCREEN);
+        const screenAspect = await aspect(env.patient, 'screen');
+        if (screenAspect !== null) expect(screenAspect).toBeCloseTo(TEST_TRACK.width / TEST_TRACK.height, 1);
+        await env.practitioner.stopScreenShare();
+        await waitForTracks(env.patient, CAMERA_ONLY);
+      });
+
+      it('stops sharing when the browser ends the screen track (its own "Stop sharing")', async () => {
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare()).toBeNull();
+        await waitForTracks(env.patient, CAMERA_AND_SCREEN);
+        await env.practitioner.endScreenTrack();
+        await waitForEvent(env.practitioner, 'screen-share', (on) => on === false);
+        expect(await env.practitioner.hasScreenStream()).toBeFalse();
+        await waitForTracks(env.patient, CAMERA_ONLY);
+      });
+
+      it('replaces a share with the next one: the old screen leaves, the new one arrives', async () => {
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare()).toBeNull();
+        const first = await waitForEvent(env.patient, 'remote-track-added', isScreen);
+        expect(await env.practitioner.startScreenShare(TEST_TRACK)).toBeNull();
+        await waitForEvent(env.patient, 'remote-track-removed', (p) => isScreen(p) && idOf(p) === idOf(first));
+        await waitForEvent(env.patient, 'remote-track-added', (p) => isScreen(p) && idOf(p) !== idOf(first));
+        await waitForTracks(env.patient, CAMERA_AND_SCREEN);
+        const screenAspect = await aspect(env.patient, 'screen');
+        if (screenAspect !== null) expect(screenAspect).toBeCloseTo(TEST_TRACK.width / TEST_TRACK.height, 1);
+        expect((await env.practitioner.events()).filter((e) => e.event === 'screen-share').map((e) => String(e.payload))).toEqual(['true', 'false', 'true']);
+      });
+
+      it('sends the screen again over a fresh connection (the patient\'s page reloads while it is shared)', async () => {
+        if (!env.reloadPatient) {
+          pending('this environment cannot reload the patient');
+          return;
+        }
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare()).toBeNull();
+        await waitForTracks(env.patient, CAMERA_AND_SCREEN);
+        const patient = await env.reloadPatient();
+        await waitForTracks(patient, CAMERA_AND_SCREEN);
+        const screenAspect = await aspect(patient, 'screen');
+        if (screenAspect !== null) expect(screenAspect).toBeCloseTo(16 / 9, 1);
+        await env.practitioner.stopScreenShare();
+        await waitForTracks(patient, CAMERA_ONLY);
+      });
+
+      it('ends the share on leave', async () => {
+        await enterCall(env);
+        expect(await env.practitioner.startScreenShare()).toBeNull();
+        await env.practitioner.leave();
+        expect(await env.practitioner.hasScreenStream()).toBeFalse();
+        const events = (await env.practitioner.events()).map((e) => `${e.event}:${String(e.payload)}`);
+        expect(events).toContain('screen-share:false');
+        expect(events.at(-1)).toBe('connection:disconnected');
+      });
+
+      it('refuses the patient\'s share (only the practitioner shares) and any share before join', async () => {
+        expect(await env.practitioner.startScreenShare()).toBe('NOT_JOINED');
+        await enterCall(env);
+        expect(await env.patient.startScreenShare()).toBe('SCREEN_SHARE_PRACTITIONER_ONLY');
+        expect(await env.patient.startScreenShare(TEST_TRACK)).toBe('SCREEN_SHARE_PRACTITIONER_ONLY');
+        expect(await env.patient.hasScreenStream()).toBeFalse();
+        expect((await env.patient.events()).map((e) => e.event)).not.toContain('screen-share');
+      });
     });
 
     it('lists cameras and microphones', async () => {

@@ -1,7 +1,7 @@
 /**
  * The shared conference-driver behaviour, run for real on the p2p driver: two headless
- * Chromium pages with fake camera and microphone, signalled through a stand-in of the
- * connector's live hub in Node (support/waiting-room-relay.ts).
+ * Chromium pages with fake camera, microphone and screen (16:9, picked without a prompt),
+ * signalled through a stand-in of the connector's live hub in Node (support/waiting-room-relay.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +11,15 @@ import type { Browser, Page } from 'playwright-core';
 import type { Role } from '#protocol/live';
 import type { ConferenceDriver } from '../../meet/drivers/conference.ts';
 import { describeConferenceDriver, type DriverHandle } from '../../meet/drivers/conference-behaviour.ts';
-import type { LoggedEvent } from '../../meet/drivers/event-log.ts';
 import { launchChromium } from './support/browser.ts';
+import type { P2pPageControls } from './support/p2p-page.ts';
 import { WaitingRoomRelay } from './support/waiting-room-relay.ts';
 
-type PageWindow = { tc: { driver: ConferenceDriver; log: LoggedEvent[] }; tcStart(peerName: string): void };
+type PageWindow = { tc: P2pPageControls; tcStart(peerName: string): void };
 
-const HTML = '<!doctype html><html lang="en"><body><video id="remote" autoplay muted playsinline></video><script src="/p2p-page.js"></script></body></html>';
+const HTML = '<!doctype html><html lang="en"><body>'
+  + '<video id="remote-camera" autoplay muted playsinline></video><video id="remote-screen" autoplay muted playsinline></video>'
+  + '<script src="/p2p-page.js"></script></body></html>';
 
 /** Serves the test page and its bundle on 127.0.0.1 (a secure context for getUserMedia). */
 async function servePage(): Promise<{ server: Server; url: string }> {
@@ -53,14 +55,28 @@ function handleOf(page: Page): DriverHandle {
     send: (m) => call((tc, a) => tc.driver.send(a as Record<string, unknown>), m),
     listDevices: () => call((tc) => tc.driver.listDevices()),
     events: () => call((tc) => tc.log),
-    remoteVideoSize: async () => {
-      await page.waitForFunction(() => (document.getElementById('remote') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 15_000 });
-      return page.evaluate(() => {
-        const video = document.getElementById('remote') as HTMLVideoElement;
+    startScreenShare: (testTrack) => call((tc, a) => tc.shareScreen(a as Parameters<P2pPageControls['shareScreen']>[0]), testTrack),
+    stopScreenShare: () => call((tc) => tc.driver.stopScreenShare()),
+    endScreenTrack: () => call((tc) => tc.endScreenTrack()),
+    hasScreenStream: () => call((tc) => tc.driver.screenStream() !== null),
+    remoteVideoSize: async (source) => {
+      const id = `remote-${source}`;
+      await page.waitForFunction((i) => (document.getElementById(i) as HTMLVideoElement).videoWidth > 0, id, { timeout: 15_000 });
+      return page.evaluate((i) => {
+        const video = document.getElementById(i) as HTMLVideoElement;
         return { width: video.videoWidth, height: video.videoHeight };
-      });
+      }, id);
     },
   };
+}
+
+/** Loads the test page afresh for `role` and connects it to the relay (a page that has not joined yet). */
+async function openPage(role: Role): Promise<DriverHandle> {
+  const page = pages.get(role)!;
+  await page.goto(served.url);
+  await page.evaluate((peer) => (window as unknown as PageWindow).tcStart(peer), role === 'practitioner' ? 'Camille M.' : 'Dr Claire Dubois');
+  relay.attach(role, page);
+  return handleOf(page);
 }
 
 let browser: Browser;
@@ -84,17 +100,17 @@ describeConferenceDriver('p2p', {
   },
   async create() {
     relay = new WaitingRoomRelay();
-    const handles: DriverHandle[] = [];
-    for (const role of ['practitioner', 'patient'] as Role[]) {
-      const page = pages.get(role)!;
-      await page.goto(served.url);
-      await page.evaluate((peer) => (window as unknown as PageWindow).tcStart(peer), role === 'practitioner' ? 'Camille M.' : 'Dr Claire Dubois');
-      relay.attach(role, page);
-      handles.push(handleOf(page));
-    }
+    const handles = [await openPage('practitioner'), await openPage('patient')];
     return {
       practitioner: handles[0]!,
       patient: handles[1]!,
+      // The relay remembers the admission, as the connector does: the reloaded page is let back in by itself.
+      async reloadPatient() {
+        const patient = await openPage('patient');
+        handles[1] = patient;
+        await patient.join({ role: 'patient', displayName: 'Camille M.' });
+        return patient;
+      },
       close: async () => {
         await Promise.all(handles.map((h) => h.leave().catch(() => undefined)));
       },
