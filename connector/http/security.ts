@@ -31,7 +31,8 @@ export function contentSecurityPolicy(config: Config): Record<string, string[]> 
     'font-src': ["'self'"],
     'connect-src': ["'self'", socket, ...jitsi, ...jitsiSocket],
     'worker-src': ["'self'", 'blob:'],
-    'frame-src': ["'self'", ...jitsi],
+    // blob: for the PDF a practitioner opens with "Fichier", shown by the browser's own viewer.
+    'frame-src': ["'self'", 'blob:', ...jitsi],
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],

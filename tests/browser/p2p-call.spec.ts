@@ -9,11 +9,11 @@ import { eventually, useAppWithHub } from '../support/harness.ts';
 import { launchChromium } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
-/** Resolves when the page's `<video data-testid=remote-video>` shows frames; returns its size. */
+/** Resolves when the page's `<video data-testid=main-video>` shows frames; returns its size. */
 async function remoteVideoSize(page: Page): Promise<{ width: number; height: number }> {
-  await page.waitForFunction(() => ((document.querySelector('[data-testid=remote-video]') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => ((document.querySelector('[data-testid=main-video]') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, undefined, { timeout: 20_000 });
   return page.evaluate(() => {
-    const video = document.querySelector('[data-testid=remote-video]') as HTMLVideoElement;
+    const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement;
     return { width: video.videoWidth, height: video.videoHeight };
   });
 }
@@ -86,7 +86,7 @@ describe('p2p call in Chromium', () => {
     const afterReload = await remoteVideoSize(patient);
     expect(afterReload.width).toBeGreaterThan(0);
     await practitioner.waitForFunction(() => {
-      const video = document.querySelector('[data-testid=remote-video]') as HTMLVideoElement | null;
+      const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement | null;
       const stream = video?.srcObject as MediaStream | null | undefined;
       return !!video && video.videoWidth > 0 && !!stream && stream.getVideoTracks().some((track) => track.readyState === 'live' && !track.muted);
     }, undefined, { timeout: 20_000 });

@@ -74,9 +74,11 @@ export class ConsultationClient {
   private readonly loadErrorSignal = signal<LoadFailure | null>(null);
   private readonly endKeySignal = signal<TranslationKey | null>(null);
   private id = '';
-  private role: Role = 'patient';
+  private ownRole: Role = 'patient';
   private handlers: ConsultationHandlers | null = null;
   private conference: LoadedConference | null = null;
+  /** Told of every driver set or released, synchronously (see {@link watchDriver}). */
+  private readonly driverWatchers = new Set<(driver: ConferenceDriver | null) => void>();
   /** Bumped by every start and stop, so that a driver still loading when the call stopped is released. */
   private attempt = 0;
 
@@ -86,7 +88,7 @@ export class ConsultationClient {
   readonly presence = this.presenceSignal.asReadonly();
   /** True from `startCall()` until the call is left or the consultation ends. */
   readonly calling = this.callingSignal.asReadonly();
-  /** The call's driver once loaded (given to `tc-live-call`). */
+  /** The call's driver once loaded (read by the call media). */
   readonly driver = this.driverSignal.asReadonly();
   /** Joining the call failed (camera or microphone refused, driver not loaded). */
   readonly mediaError = this.mediaErrorSignal.asReadonly();
@@ -105,10 +107,18 @@ export class ConsultationClient {
   });
   /** The connection dropped and is being re-established. */
   readonly reconnecting = computed(() => this.socket.status() === 'reconnecting' && !this.ended());
+  /** This page's teleconsultation id, once `open()` was called. */
+  get teleconsultationId(): string {
+    return this.id;
+  }
+  /** This page's role, once `open()` was called. */
+  get role(): Role {
+    return this.ownRole;
+  }
   /** The other participant's display name. */
   readonly peerName = computed(() => {
     const t = this.summarySignal()?.teleconsultation;
-    return !t ? '' : this.role === 'practitioner' ? t.patientName : t.practitionerName;
+    return !t ? '' : this.ownRole === 'practitioner' ? t.patientName : t.practitionerName;
   });
   /** The appointment's date and time, in the practice's time zone and the UI language. */
   readonly appointmentDate = computed(() => {
@@ -131,7 +141,7 @@ export class ConsultationClient {
   /** Loads the session summary of `role` in teleconsultation `id`, then connects the live socket. */
   open(id: string, role: Role, handlers: ConsultationHandlers): void {
     this.id = id;
-    this.role = role;
+    this.ownRole = role;
     this.handlers = handlers;
     this.session.session(id, role).subscribe({
       next: (summary) => {
@@ -156,7 +166,7 @@ export class ConsultationClient {
         channel: this.socket,
         presence: () => this.presenceSignal().patient,
         peerName: this.peerName(),
-        getToken: () => firstValueFrom(this.session.jitsiToken(this.id, this.role)),
+        getToken: () => firstValueFrom(this.session.jitsiToken(this.id, this.ownRole)),
       });
     } catch {
       // The driver's code could not be fetched (e.g. offline): said like a media failure.
@@ -171,8 +181,9 @@ export class ConsultationClient {
     const { driver } = conference;
     options.prepare?.(driver);
     this.driverSignal.set(driver);
+    for (const watcher of [...this.driverWatchers]) watcher(driver);
     try {
-      await driver.join({ role: this.role, displayName: this.ownName(summary.teleconsultation), ...options.devices });
+      await driver.join({ role: this.ownRole, displayName: this.ownName(summary.teleconsultation), ...options.devices });
       await options.afterJoin?.(driver);
     } catch {
       this.mediaErrorSignal.set(true);
@@ -185,8 +196,20 @@ export class ConsultationClient {
     const conference = this.conference;
     this.conference = null;
     this.callingSignal.set(false);
+    if (this.driverSignal()) for (const watcher of [...this.driverWatchers]) watcher(null);
     this.driverSignal.set(null);
     return conference ? conference.dispose() : Promise.resolve();
+  }
+
+  /**
+   * Calls `watcher` with the call's driver as soon as it is loaded, before it joins (so that
+   * no event of the call is missed), and with null when it is released; at once with the
+   * current one. Returns the unsubscribe function.
+   */
+  watchDriver(watcher: (driver: ConferenceDriver | null) => void): () => void {
+    this.driverWatchers.add(watcher);
+    watcher(this.driverSignal());
+    return () => this.driverWatchers.delete(watcher);
   }
 
   /** Sends a live message; returns whether it was sent (see `LiveSocket.send`). */
@@ -242,7 +265,7 @@ export class ConsultationClient {
   }
 
   private ownName(teleconsultation: TeleconsultationSummary): string {
-    return this.role === 'practitioner' ? teleconsultation.practitionerName : teleconsultation.patientName;
+    return this.ownRole === 'practitioner' ? teleconsultation.practitionerName : teleconsultation.patientName;
   }
 }
 

@@ -14,3 +14,23 @@ export function formatTime(iso: string, timeZone: string, language: Language): s
   if (Number.isNaN(date.getTime())) return '';
   return new Intl.DateTimeFormat(localeOf(language), { timeStyle: 'short', timeZone }).format(date);
 }
+
+/** A file size in the UI language ("1,2 Mo", "1.2 MB", "820 ko"). */
+export function formatSize(bytes: number, language: Language): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return new Intl.NumberFormat(localeOf(language), { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
+}
+
+/** A short name of a content type, for people ("PDF", "JPEG", "texte"…). */
+export function contentTypeLabel(contentType: string): string {
+  const known: Record<string, string> = {
+    'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/heic': 'HEIC', 'text/plain': 'TXT',
+  };
+  return known[contentType] ?? contentType;
+}

@@ -30,7 +30,12 @@ export type LiveEndReason = 'unauthorized' | 'gone' | 'replaced' | 'policy';
 const OPEN = 1;
 // CLOSE_CODES of protocol/live.ts, copied (a value import would bring typebox into the pages; live-socket.spec checks the copy): closes after which reconnecting cannot help.
 const FINAL_CLOSES: Readonly<Record<number, LiveEndReason>> = { 4401: 'unauthorized', 4410: 'gone', 4409: 'replaced', 1008: 'policy' };
-const SERVER_TYPES = new Set<string>(['state', 'presence', 'admitted', 'denied', 'signal', 'chat', 'pointer', 'draw', 'camera', 'status', 'payment', 'pong', 'error']);
+/** Every server message type, by the compiler's count: a type added to the protocol and not here does not compile. */
+const SERVER_TYPE_SET: Readonly<Record<ServerMessage['type'], true>> = {
+  state: true, presence: true, admitted: true, denied: true, signal: true, chat: true, pointer: true, draw: true, drawing: true,
+  document: true, camera: true, status: true, payment: true, pong: true, error: true,
+};
+const SERVER_TYPES = new Set<string>(Object.keys(SERVER_TYPE_SET));
 
 /** Reconnection delays: 0.5 s doubling up to 10 s. */
 export function reconnectDelay(attempt: number): number {

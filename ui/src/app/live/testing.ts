@@ -83,6 +83,17 @@ export class FakeDriver {
   isCameraMuted(): boolean {
     return false;
   }
+  screenStream(): MediaStream | null {
+    return null;
+  }
+}
+
+/** Answers the requests a page in a call makes for its conversation and documents (empty), so that `verify()` holds. */
+export function flushCallRequests(backend: { match(url: string): { flush(body: unknown): void }[] }, role: Role): void {
+  for (const request of backend.match(`/api/live/tc_1/${role}/conversation`)) request.flush({ entries: [] });
+  for (const request of backend.match(`/api/live/tc_1/${role}/documents`)) {
+    request.flush({ documents: [], limits: { maxFileBytes: 20 * 1024 * 1024, maxConsultationBytes: 100 * 1024 * 1024, contentTypes: ['application/pdf'] } });
+  }
 }
 
 /** A `CONFERENCE_LOADER` that hands out {@link FakeDriver}s and records each preload, load and release. */
@@ -145,7 +156,16 @@ export function textOf(element: HTMLElement): string {
   return (element.textContent ?? '').replace(/\s+/g, ' ');
 }
 
+/** The accessible name of a button, as a screen reader gets it here: its `aria-label`, else its text but what is `aria-hidden`. */
+export function accessibleName(button: HTMLElement): string {
+  const label = button.getAttribute('aria-label');
+  if (label !== null) return label.trim();
+  const copy = button.cloneNode(true) as HTMLElement;
+  copy.querySelectorAll('[aria-hidden="true"]').forEach((hidden) => hidden.remove());
+  return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
 /** The button of `element` named `name`, if any. */
 export function buttonNamed(element: HTMLElement, name: string): HTMLButtonElement | undefined {
-  return [...element.querySelectorAll('button')].find((button) => button.textContent?.trim() === name);
+  return [...element.querySelectorAll('button')].find((button) => accessibleName(button) === name);
 }

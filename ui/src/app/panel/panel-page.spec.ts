@@ -5,7 +5,7 @@ import type { ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { paymentOf } from '../billing/testing';
 import { provideI18nTesting } from '../i18n/testing';
-import { buttonNamed, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
+import { buttonNamed, flushCallRequests, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
 import { provideApiTesting } from '../shared/testing';
 import { PanelPage } from './panel-page';
 
@@ -35,6 +35,7 @@ describe('PanelPage', () => {
   afterEach(() => {
     // The invoice follows the live state (reloaded after each new `state`).
     for (const request of backend.match('/api/live/tc_1/practitioner/invoice')) request.flush({ presetsCents: [], currency: 'EUR', maxCents: 50000, sandbox: true, payment: paymentOf() });
+    flushCallRequests(backend, 'practitioner');
     backend.verify();
   });
 
@@ -49,6 +50,9 @@ describe('PanelPage', () => {
     backend.expectOne('/api/live/tc_1/practitioner/invoice').flush({ presetsCents: [3000], currency: 'EUR', maxCents: 50000, sandbox: true, payment: paymentOf() });
     latest().serverOpens();
     latest().serverSends(state(patient));
+    await settle(fixture);
+    // In the call, "€ Facture" is in the patient's tab: that one loads its state too.
+    for (const request of backend.match('/api/live/tc_1/practitioner/invoice')) request.flush({ presetsCents: [3000], currency: 'EUR', maxCents: 50000, sandbox: true, payment: paymentOf() });
     await settle(fixture);
   }
 
@@ -68,7 +72,7 @@ describe('PanelPage', () => {
     expect([deps.presence(), deps.peerName]).toEqual(['waiting', 'Camille M.']);
     expect(driver.joined).toEqual([{ role: 'practitioner', displayName: 'Dr Claire Dubois' }]);
     expect(sent()).toEqual(['admit']);
-    expect(element.querySelector('tc-live-call')).not.toBeNull();
+    expect(element.querySelector('tc-practitioner-call')).not.toBeNull();
   });
 
   it('approves a media-lobby knock at once when admitted, or as soon as the connector admits', async () => {

@@ -2,12 +2,17 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, input, si
 import type { Presence } from '#protocol/live';
 import type { Knock } from '../../../../meet/drivers/conference';
 import { I18n, TranslatePipe } from '../i18n/i18n';
+import { CallMedia } from '../live/call-media';
+import { Conversation } from '../live/chat/conversation';
 import { ConsultationClient } from '../live/consultation-client';
-import { ConsultationCall } from '../live/consultation-call';
 import { ConsultationHeader } from '../live/consultation-header';
+import { Documents } from '../live/documents/documents';
+import { DrawingSession } from '../live/drawing/drawing-session';
 import { formatTime } from '../live/live-format';
 import { LiveSocket } from '../live/live-socket';
 import { Invoice } from './invoice';
+import { LocalFile } from './local-file';
+import { PractitionerCall } from './practitioner-call';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 
@@ -19,8 +24,8 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-panel-page',
-  imports: [TranslatePipe, ConsultationHeader, ConsultationCall, Invoice],
-  providers: [LiveSocket, ConsultationClient],
+  imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'panel.title'" />
@@ -67,14 +72,19 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
         </section>
       }
       @case ('call') {
-        <tc-consultation-call (hangUp)="hangUp()" />
+        <tc-practitioner-call (hangUp)="hangUp()">
+          <tc-invoice patient-card [teleconsultationId]="id()" [inCall]="true" (hangUpAnyway)="hangUp()" />
+        </tc-practitioner-call>
+        @if (client.mediaError()) {
+          <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
+        }
       }
       @case ('ended') {
         <p role="status">{{ client.endKey() ?? 'live.ended' | t }}</p>
       }
     }
     @if (showInvoice()) {
-      <tc-invoice [teleconsultationId]="id()" [inCall]="phase() === 'call'" (hangUpAnyway)="hangUp()" />
+      <tc-invoice [teleconsultationId]="id()" (hangUpAnyway)="hangUp()" />
     }
   `,
   styles: `
@@ -83,6 +93,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
     .since { font-weight: normal; color: var(--color-text-muted); margin-left: var(--space-2); }
     .actions { display: flex; gap: var(--space-2); flex-wrap: wrap; }
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); }
+    .error { color: var(--color-danger); }
     .end { display: flex; gap: var(--space-2); align-items: center; flex-wrap: wrap; margin-top: var(--space-3); }
   `,
 })
@@ -91,6 +102,8 @@ export class PanelPage {
   readonly id = input.required<string>();
 
   protected readonly client = inject(ConsultationClient);
+  /** Made with the page, so that it follows the call from its first track (the call's screens may load later). */
+  private readonly media = inject(CallMedia);
   private readonly i18n = inject(I18n);
 
   protected readonly phase = computed<Phase>(() => {
@@ -105,11 +118,12 @@ export class PanelPage {
   /** A knock in the media lobby (jitsi) not yet approved because the connector has not admitted yet. */
   private pendingKnock: Knock | null = null;
   private readonly invoice = viewChild(Invoice);
+  private readonly practitionerCall = viewChild(PractitionerCall);
 
-  /** "€ Facture" in the waiting room, the call, and after a consultation that ended normally. */
+  /** "€ Facture" in the waiting room and after a consultation that ended normally (in the call, it is in the patient's tab). */
   protected readonly showInvoice = computed(() => {
     const phase = this.phase();
-    return phase === 'room' || phase === 'call' || (phase === 'ended' && this.client.endKey() === 'live.ended');
+    return phase === 'room' || (phase === 'ended' && this.client.endKey() === 'live.ended');
   });
 
   protected readonly patientName = this.client.peerName;
@@ -154,6 +168,8 @@ export class PanelPage {
   /** Leaves the call; the waiting room stays open. */
   async hangUp(): Promise<void> {
     // "Pensez à demander le paiement avant de raccrocher": once, when nothing was requested.
+    // The reminder is in the patient's tab of the call: shown first, so that its dialog can open.
+    this.practitionerCall()?.select('patient');
     if (this.invoice()?.remindBeforeHangUp()) return;
     this.leftCall = true;
     this.callLeft.set(true);

@@ -3,7 +3,7 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { ComponentFixture } from '@angular/core/testing';
 import { provideI18nTesting } from '../i18n/testing';
-import { buttonNamed, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
+import { buttonNamed, flushCallRequests, liveTesting, presenceOf, settle, stateFrame, summaryOf, textOf } from '../live/testing';
 import { provideApiTesting } from '../shared/testing';
 import { DeviceCheck } from './device-check';
 import { PatientPage } from './patient-page';
@@ -28,7 +28,7 @@ describe('PatientPage', () => {
   const button = (name: string) => buttonNamed(element, name);
   const state = (patient: Parameters<typeof stateFrame>[1]) => stateFrame('patient', patient);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     live = liveTesting();
     TestBed.configureTestingModule({
       providers: [
@@ -38,11 +38,14 @@ describe('PatientPage', () => {
       ],
     });
     TestBed.overrideComponent(PatientPage, { remove: { imports: [DeviceCheck] }, add: { imports: [ChosenDevices] } });
+    // The call's tools are a deferred block: compiled ahead so that the specs render it.
+    await TestBed.compileComponents();
     backend = TestBed.inject(HttpTestingController);
   });
   afterEach(() => {
     // The payment follows the live state (reloaded after each new `state` and at the end).
     for (const request of backend.match('/api/live/tc_1/patient/payment')) request.flush({ payment: null });
+    flushCallRequests(backend, 'patient');
     backend.verify();
   });
 
@@ -89,7 +92,7 @@ describe('PatientPage', () => {
     expect([deps.presence(), deps.peerName]).toEqual(['admitted', 'Dr Claire Dubois']);
     expect(driver.joined).toEqual([{ role: 'patient', displayName: 'Camille M.', cameraId: 'cam-2' }]);
     expect(driver.calls).toEqual(['join', 'knock']);
-    expect(element.querySelector('tc-live-call')).not.toBeNull();
+    expect(element.querySelector('tc-patient-call')).not.toBeNull();
     // A later state that still says admitted does not start a second call.
     latest().serverSends(state('admitted'));
     await settle(fixture);
@@ -119,7 +122,7 @@ describe('PatientPage', () => {
     await render();
     latest().serverSends(state('admitted'));
     await settle(fixture);
-    [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Raccrocher')!.click();
+    button('Raccrocher')!.click();
     await settle(fixture);
     expect(element.querySelector('[data-testid=end-screen]')?.textContent).toBe('Vous avez quitté la consultation.');
     expect(live.conferences.released.length).toBe(1);

@@ -1,11 +1,15 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import type { PatientPresence } from '#protocol/live';
 import { TranslatePipe } from '../i18n/i18n';
+import { CallMedia } from '../live/call-media';
+import { Conversation } from '../live/chat/conversation';
 import { ConsultationClient } from '../live/consultation-client';
-import { ConsultationCall } from '../live/consultation-call';
 import { ConsultationHeader } from '../live/consultation-header';
+import { Documents } from '../live/documents/documents';
+import { DrawingSession } from '../live/drawing/drawing-session';
 import { LiveSocket } from '../live/live-socket';
 import { DeviceCheck } from './device-check';
+import { PatientCall } from './patient-call';
 import { PatientPayment } from './payment';
 
 type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
@@ -17,8 +21,8 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-patient-page',
-  imports: [TranslatePipe, ConsultationHeader, ConsultationCall, DeviceCheck, PatientPayment],
-  providers: [LiveSocket, ConsultationClient],
+  imports: [TranslatePipe, ConsultationHeader, PatientCall, DeviceCheck, PatientPayment],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'patient.title'" />
@@ -34,7 +38,15 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
         </div>
       }
       @case ('call') {
-        <tc-consultation-call (hangUp)="hangUp()" />
+        <!-- The call's tools load once the call starts: the link and the waiting room stay light on a phone. -->
+        @defer (on immediate) {
+          <tc-patient-call (hangUp)="hangUp()" />
+        } @loading (minimum 0ms) {
+          <p role="status">{{ 'live.loading' | t }}</p>
+        }
+        @if (client.mediaError()) {
+          <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
+        }
       }
       @case ('ended') {
         <p class="ended" role="status" data-testid="end-screen">{{ client.endKey() ?? 'live.ended' | t }}</p>
@@ -45,6 +57,7 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
     }
   `,
   styles: `
+    .error { color: var(--color-danger); }
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); width: 100%; margin-top: var(--space-3); }
     .waiting { padding: var(--space-4); border: 1px solid var(--color-border); border-radius: var(--radius); background: var(--color-surface); text-align: center; }
     .waiting-title { font-size: 1.25rem; font-weight: 600; }
@@ -55,6 +68,8 @@ export class PatientPage {
   readonly id = input.required<string>();
 
   protected readonly client = inject(ConsultationClient);
+  /** Made with the page, so that it follows the call from its first track (the call's screens may load later). */
+  private readonly media = inject(CallMedia);
 
   /** The patient announced themselves in the waiting room (or the server says they are in it). */
   private readonly inWaitingRoom = signal(false);
