@@ -102,8 +102,11 @@ export class PanelPage {
   readonly id = input.required<string>();
 
   protected readonly client = inject(ConsultationClient);
-  /** Made with the page, so that it follows the call from its first track (the call's screens may load later). */
-  private readonly media = inject(CallMedia);
+  /**
+   * The call's state, made with the page rather than with the call's screens (which may load
+   * later): each follows the live socket and the driver from their first message.
+   */
+  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents)] as const;
   private readonly i18n = inject(I18n);
 
   protected readonly phase = computed<Phase>(() => {
