@@ -72,8 +72,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // (A hop count is supported by Fastify, though its types list only the other forms.)
     trustProxy: config.trustProxy as string[] | false,
     bodyLimit: 1024 * 1024,
-    // A stalled client must not hold a worker for ever; jobs do the slow work.
-    requestTimeout: 30_000,
+    // A stalled client must not hold a worker for ever; jobs do the slow work. Long enough for
+    // a phone to send a document at the per-file limit (20 MiB at 1 Mbit/s takes under 3 min).
+    requestTimeout: 300_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });

@@ -38,6 +38,8 @@ describe('live drawing and pointer', () => {
     const { practitioner, patient } = await admitted(p);
     practitioner.send({ type: 'draw', op: { action: 'board', surface: 'shared' } });
     practitioner.send({ type: 'draw', op: stroke('a') });
+    // One after the other: two pages drawing at the same moment are kept in the order they arrive.
+    await patient.next('draw', (m) => m.op.action === 'stroke');
     patient.send({ type: 'draw', op: stroke('b', [[0.9, 0.9]]) });
     await practitioner.next('draw');
     await practitioner.sync();
