@@ -49,7 +49,7 @@ export const en: Dictionary = {
   'tools.messages': 'Messages',
   'screen.own': 'Your shared screen, as {name} sees it',
   'screen.peer': 'Screen shared by {name}',
-  'screen.failed': 'Screen sharing did not start (cancelled or refused by the browser).',
+  'screen.failed': 'Screen sharing could not start: the browser refused it.',
   'file.onlyYou': '“{name}” is shown on your screen only. Show it to the patient or share it in the messages.',
   'file.show': 'Show the patient',
   'file.close': 'Close the file',

@@ -50,7 +50,7 @@ export const fr = {
   'tools.messages': 'Messages',
   'screen.own': 'Votre écran partagé, tel que {name} le voit',
   'screen.peer': 'Écran partagé par {name}',
-  'screen.failed': 'Le partage d\'écran n\'a pas démarré (annulé ou refusé par le navigateur).',
+  'screen.failed': 'Le partage d\'écran n\'a pas pu démarrer : le navigateur l\'a refusé.',
   'file.onlyYou': '« {name} » n\'est affiché que sur votre écran. Montrez-le au patient ou partagez-le dans les messages.',
   'file.show': 'Montrer au patient',
   'file.close': 'Fermer le fichier',

@@ -1,4 +1,5 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
+import { ConferenceError } from '../../../../meet/drivers/conference';
 import type { ConferenceDriver, RemoteTrack } from '../../../../meet/drivers/conference';
 import { ConsultationClient } from './consultation-client';
 
@@ -98,9 +99,9 @@ export class CallMedia {
     try {
       if (driver.screenStream()) await driver.stopScreenShare();
       await driver.startScreenShare(track);
-    } catch {
-      // Cancelled in the picker, or not allowed: said once, the call goes on.
-      this.screenErrorSignal.set(true);
+    } catch (error) {
+      // Closing the browser's picker is a choice, not a failure; anything else is said once, and the call goes on.
+      if (!(error instanceof ConferenceError && error.code === 'SCREEN_SHARE_CANCELLED')) this.screenErrorSignal.set(true);
       track?.stop();
     }
     this.ownScreenSignal.set(driver.screenStream());
