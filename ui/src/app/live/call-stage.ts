@@ -9,7 +9,7 @@ export type StageMain = 'peer' | 'peer-screen' | 'own-screen' | 'page';
  * The call's picture, for both pages: the large place shows the other side's camera, or the
  * screen shared by either side (the practitioner sees its own share as the patient sees
  * it, to point and draw on it), or what the page puts there (`[stage-main]`: the
- * practitioner's local file); the small tiles show our own camera and, while something else
+ * practitioner's local file); the small tiles (bottom right, clear of the drawing's tools) show our own camera and, while something else
  * is large, the other side's camera. What goes over the large place (drawing, pointer) is
  * the page's, projected as `[stage-overlay]`, positioned over `surface()`.
  */
@@ -49,7 +49,7 @@ export type StageMain = 'peer' | 'peer-screen' | 'own-screen' | 'page';
     .main-video { width: 100%; height: 100%; object-fit: contain; display: block; }
     .main-video[hidden] { display: none; }
     .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #fff; margin: 0; padding: var(--space-3); text-align: center; }
-    .tiles { position: absolute; right: var(--space-2); top: var(--space-2); display: flex; flex-direction: column; gap: var(--space-2); width: 26%; max-width: 10rem; z-index: 3; pointer-events: none; }
+    .tiles { position: absolute; right: var(--space-2); bottom: var(--space-2); display: flex; flex-direction: column; gap: var(--space-2); width: 26%; max-width: 10rem; z-index: 3; pointer-events: none; }
     .tile { width: 100%; border-radius: var(--radius); border: 2px solid #fff; background: #222; }
     .self { transform: scaleX(-1); }
     .sound { position: absolute; left: 50%; bottom: var(--space-3); transform: translateX(-50%); z-index: 4; }

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, output, signal, viewChild } from '@angular/core';
 import { TranslatePipe } from '../i18n/i18n';
+import { Icon } from '../shared/icon';
 import { CallMedia } from '../live/call-media';
 import { CallStage } from '../live/call-stage';
 import { Conversation } from '../live/chat/conversation';
@@ -23,7 +24,7 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
  */
 @Component({
   selector: 'tc-practitioner-call',
-  imports: [TranslatePipe, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing],
+  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout">
@@ -34,29 +35,29 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
         </tc-call-stage>
         <div class="call-toolbar" role="toolbar" [attr.aria-label]="'live.controls' | t">
           <button type="button" class="tool" (click)="media.toggleMicrophone()">
-            <span class="icon" aria-hidden="true">{{ media.microphoneMuted() ? '🔇' : '🎙️' }}</span>
+            <tc-icon [name]="media.microphoneMuted() ? 'mic-off' : 'mic'" />
             <span>{{ (media.microphoneMuted() ? 'live.unmuteMic' : 'live.muteMic') | t }}</span>
           </button>
           <button type="button" class="tool" (click)="media.toggleCamera()">
-            <span class="icon" aria-hidden="true">{{ media.cameraMuted() ? '🚫' : '📷' }}</span>
+            <tc-icon [name]="media.cameraMuted() ? 'camera-off' : 'camera'" />
             <span>{{ (media.cameraMuted() ? 'live.unmuteCamera' : 'live.muteCamera') | t }}</span>
           </button>
           <button type="button" class="tool" [attr.aria-pressed]="media.sharing()" (click)="toggleScreenShare()">
-            <span class="icon" aria-hidden="true">🖥️</span><span>{{ 'tools.screenShare' | t }}</span>
+            <tc-icon name="screen" /><span>{{ 'tools.screenShare' | t }}</span>
           </button>
           <button type="button" class="tool" [attr.aria-pressed]="localFile.opened() !== null" (click)="filePicker.click()">
-            <span class="icon" aria-hidden="true">📂</span><span>{{ 'tools.openFile' | t }}</span>
+            <tc-icon name="folder" /><span>{{ 'tools.openFile' | t }}</span>
           </button>
           <input #filePicker type="file" hidden [attr.accept]="localFileAccept" data-testid="open-file-input" (change)="openLocalFile(filePicker)" />
           <tc-share-file-button buttonClass="tool" />
           <button type="button" class="tool" [attr.aria-pressed]="pointerSharing()" (click)="pointerSharing.set(!pointerSharing())">
-            <span class="icon" aria-hidden="true">👆</span><span>{{ 'tools.pointer' | t }}</span>
+            <tc-icon name="pointer" /><span>{{ 'tools.pointer' | t }}</span>
           </button>
           <button type="button" class="tool" [attr.aria-pressed]="drawingOpen()" (click)="toggleDrawing()">
-            <span class="icon" aria-hidden="true">✏️</span><span>{{ 'tools.draw' | t }}</span>
+            <tc-icon name="pencil" /><span>{{ 'tools.draw' | t }}</span>
           </button>
           <button type="button" class="tool danger hang-up" (click)="hangUp.emit()">
-            <span class="icon" aria-hidden="true">📞</span><span>{{ 'live.hangUp' | t }}</span>
+            <tc-icon name="hang-up" /><span>{{ 'live.hangUp' | t }}</span>
           </button>
         </div>
         <div class="notices" aria-live="polite">

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, output, signal, viewChild } from '@angular/core';
 import { TranslatePipe } from '../i18n/i18n';
+import { Icon } from '../shared/icon';
 import { CallDrawing } from '../live/call-drawing';
 import { CallMedia } from '../live/call-media';
 import { CallStage } from '../live/call-stage';
@@ -19,7 +20,7 @@ import { UploadList } from '../live/documents/upload-list';
  */
 @Component({
   selector: 'tc-patient-call',
-  imports: [TranslatePipe, CallStage, CallDrawing, ConversationPanel, ShareFileButton, UploadList],
+  imports: [TranslatePipe, Icon, CallStage, CallDrawing, ConversationPanel, ShareFileButton, UploadList],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="phone">
@@ -39,13 +40,13 @@ import { UploadList } from '../live/documents/upload-list';
       }
       <div class="call-toolbar bar" role="toolbar" [attr.aria-label]="'patient.tools' | t">
         <button type="button" class="tool" [attr.aria-label]="(media.microphoneMuted() ? 'live.unmuteMic' : 'live.muteMic') | t" (click)="media.toggleMicrophone()">
-          <span class="icon" aria-hidden="true">{{ media.microphoneMuted() ? '🔇' : '🎙️' }}</span><span>{{ 'live.microphone' | t }}</span>
+          <tc-icon [name]="media.microphoneMuted() ? 'mic-off' : 'mic'" /><span>{{ 'live.microphone' | t }}</span>
         </button>
         <button type="button" class="tool" [attr.aria-label]="(media.cameraMuted() ? 'live.unmuteCamera' : 'live.muteCamera') | t" (click)="media.toggleCamera()">
-          <span class="icon" aria-hidden="true">{{ media.cameraMuted() ? '🚫' : '📷' }}</span><span>{{ 'live.camera' | t }}</span>
+          <tc-icon [name]="media.cameraMuted() ? 'camera-off' : 'camera'" /><span>{{ 'live.camera' | t }}</span>
         </button>
         <button type="button" class="tool" [attr.aria-pressed]="messagesOpen()" (click)="messagesOpen.set(!messagesOpen())">
-          <span class="icon" aria-hidden="true">💬</span><span>{{ 'tools.messages' | t }}</span>
+          <tc-icon name="chat" /><span>{{ 'tools.messages' | t }}</span>
           @if (conversation.unread() > 0) {
             <span class="count" data-testid="unread-count" aria-hidden="true">{{ conversation.unread() }}</span>
             <span class="visually-hidden">{{ 'chat.unread' | t: { count: conversation.unread() } }}</span>
@@ -53,16 +54,17 @@ import { UploadList } from '../live/documents/upload-list';
         </button>
         <tc-share-file-button buttonClass="tool" label="short" />
         <button type="button" class="tool" [attr.aria-pressed]="drawingOpen()" (click)="drawing().toggle()">
-          <span class="icon" aria-hidden="true">✏️</span><span>{{ 'tools.draw' | t }}</span>
+          <tc-icon name="pencil" /><span>{{ 'tools.draw' | t }}</span>
         </button>
         <button type="button" class="tool danger" (click)="hangUp.emit()">
-          <span class="icon" aria-hidden="true">📞</span><span>{{ 'live.hangUp' | t }}</span>
+          <tc-icon name="hang-up" /><span>{{ 'live.hangUp' | t }}</span>
         </button>
       </div>
     </div>
   `,
   styles: `
     .phone { position: relative; display: flex; flex-direction: column; height: calc(100dvh - 9rem); min-height: 22rem; }
+    @media (max-width: 40rem) { .phone { height: calc(100dvh - 5rem); } }
     .stage { flex: 1; min-height: 0; }
     .sheet { position: absolute; left: 0; right: 0; bottom: 4.5rem; height: 55%; display: flex; flex-direction: column; padding: var(--space-2) var(--space-3); background: var(--color-surface); border-radius: var(--radius) var(--radius) 0 0; box-shadow: 0 -4px 16px rgb(0 0 0 / 0.3); z-index: 5; }
     .sheet-head { display: flex; justify-content: space-between; align-items: center; }
@@ -70,7 +72,7 @@ import { UploadList } from '../live/documents/upload-list';
     .sheet-body { flex: 1; min-height: 0; }
     .uploads { position: absolute; left: var(--space-2); right: var(--space-2); bottom: 5rem; z-index: 5; background: var(--color-surface); border-radius: var(--radius); }
     .bar { flex-wrap: nowrap; justify-content: space-between; gap: 2px; padding: var(--space-1) 0 0; }
-    .bar .tool { flex: 1 1 0; min-width: 0; padding: var(--space-1) 2px; }
+    .bar .tool { flex: 1 1 0; min-width: 0; padding: var(--space-1) 1px; font-size: 0.6875rem; }
     .count { position: absolute; top: 2px; right: 6px; min-width: 1.25rem; padding: 0 0.3em; border-radius: 1em; background: var(--color-danger); color: #fff; font-size: 0.75rem; line-height: 1.25rem; }
   `,
 })

@@ -19,7 +19,6 @@ import { Documents } from './documents';
   styles: `
     :host { display: inline-flex; flex-wrap: wrap; gap: var(--space-1) var(--space-2); align-items: baseline; }
     .document { font-weight: 600; word-break: break-all; }
-    .document::before { content: '📄 '; }
     .meta { color: var(--color-text-muted); font-size: 0.875rem; }
   `,
 })

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, input, viewChild } from '@angular/core';
 import { TranslatePipe } from '../../i18n/i18n';
+import { Icon } from '../../shared/icon';
 import { Documents } from './documents';
 
 /** The extensions each accepted type is known by, for the file picker's filter. */
@@ -10,11 +11,11 @@ const EXTENSIONS: Record<string, string[]> = {
 /** "Partager un fichier": picks one or more files and sends them into the conversation. */
 @Component({
   selector: 'tc-share-file-button',
-  imports: [TranslatePipe],
+  imports: [TranslatePipe, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <button type="button" [class]="buttonClass()" (click)="pick()" [attr.aria-label]="'tools.shareFile' | t" [attr.title]="'tools.shareFile' | t">
-      <span class="icon" aria-hidden="true">📎</span>
+      <tc-icon name="attach" />
       @switch (label()) {
         @case ('full') { <span>{{ 'tools.shareFile' | t }}</span> }
         @case ('short') { <span>{{ 'tools.openFile' | t }}</span> }
