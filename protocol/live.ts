@@ -9,6 +9,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { ErrorCode } from './errors.ts';
+import type { DocumentSummary } from './documents.ts';
 
 export type Role = 'practitioner' | 'patient';
 
@@ -164,48 +165,10 @@ export interface PaymentSummary {
   paidAt: string | null;
 }
 
-/** A document exchanged in the consultation ("Partager un fichier"), as both pages list it. */
-export interface DocumentSummary {
-  id: string;
-  /** The sanitised file name (no path, no control characters). */
-  name: string;
-  /** In bytes. */
-  size: number;
-  /** The content type, as sniffed from the content (it matched the declared type and extension). */
-  contentType: string;
-  /** Who shared it (the uploading session's role). */
-  from: Role;
-  /** When it was stored (ISO). */
-  at: string;
-}
-
-/** What the connector accepts as a document, for the pages to say before uploading. */
-export interface DocumentLimits {
-  /** Per file, in bytes. */
-  maxFileBytes: number;
-  /** All documents of a consultation together, in bytes. */
-  maxConsultationBytes: number;
-  /** Accepted content types. */
-  contentTypes: string[];
-}
-
-/** One entry of the conversation: a message or a document, in the order they were shared. */
-export type ConversationEntry =
-  | { kind: 'message'; id: string; from: Role; text: string; at: string }
-  | { kind: 'document'; id: string; from: Role; at: string; document: DocumentSummary };
-
-/** `GET /api/live/{teleconsultationId}/{role}/conversation`: the whole conversation, during and after the call. */
-export interface ConversationResponse {
-  entries: ConversationEntry[];
-}
-
-/** The session API of documents, relative to the site (the session cookie authorises them). */
-export const documentPaths = {
-  /** `GET` the list ({@link DocumentSummary}[] with the limits), `POST` one file (multipart, field `file`). */
-  collection: (teleconsultationId: string, role: Role) => `/api/live/${teleconsultationId}/${role}/documents`,
-  /** `GET`: a 303 to the document's short-lived signed download URL. */
-  download: (teleconsultationId: string, role: Role, documentId: string) => `/api/live/${teleconsultationId}/${role}/documents/${documentId}/download`,
-};
+// Documents and the conversation: in their own file, without schemas, so that a page can
+// import its paths without the schema library.
+export type { ConversationEntry, ConversationResponse, DocumentLimits, DocumentSummary } from './documents.ts';
+export { documentPaths } from './documents.ts';
 
 /** What the server sends. `from` is always set by the server from the sender's session. */
 export type ServerMessage =

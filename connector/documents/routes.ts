@@ -1,5 +1,5 @@
 /**
- * The documents API of a session (`documentPaths` of protocol/live.ts): upload (multipart,
+ * The documents API of a session (`documentPaths` of protocol/documents.ts): upload (multipart,
  * streamed), list, a download that answers a short-lived signed link, the signed link that
  * streams the bytes, and the whole conversation (messages and documents). `registerDocuments`
  * also joins the documents to the retention purge and sweeps the bytes of uploads that never

@@ -1,7 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { DestroyRef, Injectable, inject, signal } from '@angular/core';
 import type { Subscription } from 'rxjs';
-import { documentPaths, type DocumentLimits, type DocumentSummary } from '#protocol/live';
+import { documentPaths, type DocumentLimits, type DocumentSummary } from '#protocol/documents';
 import { ApiError } from '../../shared/api-error';
 import type { TranslationKey, TranslationParams } from '../../i18n/i18n';
 import { I18n, isTranslationKey } from '../../i18n/i18n';
