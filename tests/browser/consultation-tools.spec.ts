@@ -190,6 +190,44 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
     expect(back.width / back.height).toBeCloseTo(4 / 3, 1);
   });
 
+  it('"Fichier" shows a local image on the practitioner\'s screen only, uploads nothing, and "Montrer au patient" sends it as the shared screen', async () => {
+    const call = await startCall(t, hub, browser, contexts);
+    const { practitioner, patient } = call;
+    // A 400 × 200 PNG, drawn by the browser.
+    const png = Buffer.from(await practitioner.evaluate(() => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 400;
+      canvas.height = 200;
+      const context = canvas.getContext('2d')!;
+      context.fillStyle = '#1f5fa8';
+      context.fillRect(0, 0, 400, 200);
+      return canvas.toDataURL('image/png').split(',')[1]!;
+    }), 'base64');
+    await practitioner.getByTestId('open-file-input').setInputFiles({ name: 'radio.png', mimeType: 'image/png', buffer: png });
+    await practitioner.getByTestId('local-file').getByRole('img', { name: 'radio.png' }).waitFor();
+    // Nothing left the practitioner's machine: the patient still sees the camera, and no document exists.
+    await patient.waitForTimeout(500);
+    expect(await patient.locator('[data-testid=main-video]').getAttribute('data-source')).toBe('peer');
+    const db = t.app.services.database.db;
+    expect(await db.select().from(schema.documents).where(eq(schema.documents.teleconsultationId, call.teleconsultationId))).toEqual([]);
+
+    await practitioner.getByRole('button', { name: 'Montrer au patient' }).click();
+    const shown = await mainVideoSize(patient, 'peer-screen');
+    expect(shown.width / shown.height).toBeCloseTo(2, 1);
+    // The blue of the image is what the patient's picture shows.
+    const colour = await patient.evaluate(() => {
+      const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement;
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const context = canvas.getContext('2d')!;
+      context.drawImage(video, 0, 0);
+      return Array.from(context.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data.slice(0, 3));
+    });
+    expect(Math.abs(colour[0]! - 0x1f)).toBeLessThan(40);
+    expect(Math.abs(colour[2]! - 0xa8)).toBeLessThan(40);
+  });
+
   it('paints a stroke of either side on the other at the same place (mouse and touch), keeps it for a reload, and "Effacer tout" clears both', async () => {
     const call = await startCall(t, hub, browser, contexts);
     const { practitioner, patient } = call;
