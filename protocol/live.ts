@@ -70,6 +70,31 @@ export type DrawingSurface = Extract<DrawOperation, { action: 'board' }>['surfac
 /** An operation as kept and replayed: who made it. */
 export type DrawnOperation = Exclude<DrawOperation, { action: 'board' | 'clear' }> & { from: Role };
 
+/** Why a command to the patient's camera could not be carried out, for the panel to say. */
+export const CAMERA_REFUSALS = ['single-camera', 'switch-failed', 'zoom-limit', 'not-in-call'] as const;
+export type CameraRefusal = (typeof CAMERA_REFUSALS)[number];
+
+/**
+ * The patient's camera and microphone as the patient's device reports them. `zoom.mode`:
+ * `camera` when the camera's own zoom is used (real detail, `getCapabilities().zoom`),
+ * `digital` when the practitioner's side enlarges the picture instead; `level` is the
+ * enlargement (1 = none), `max` the most it can go.
+ */
+export const PatientMediaStateSchema = Type.Object({
+  microphone: Type.Boolean(),
+  video: Type.Boolean(),
+  cameras: Type.Integer({ minimum: 0, maximum: 32 }),
+  facing: Type.Union([Type.Literal('user'), Type.Literal('environment'), Type.Null()]),
+  zoom: Type.Object({
+    mode: Type.Union([Type.Literal('camera'), Type.Literal('digital')]),
+    level: Type.Number({ minimum: 1, maximum: 100 }),
+    max: Type.Number({ minimum: 1, maximum: 100 }),
+  }, { additionalProperties: false }),
+  /** The last command that could not be carried out, and why. */
+  refused: Type.Optional(Type.Union(CAMERA_REFUSALS.map((r) => Type.Literal(r)))),
+}, { additionalProperties: false });
+export type PatientMediaState = Static<typeof PatientMediaStateSchema>;
+
 /** What a client may send. */
 export const ClientMessageSchema = Type.Union([
   /** The patient asks to enter (the waiting room's knock). */
@@ -99,12 +124,20 @@ export const ClientMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('pointer'), x: Fraction, y: Fraction, visible: Type.Boolean() }, { additionalProperties: false }),
   /** A drawing operation (see {@link DrawOperation}), or the drawing layer opened, closed or cleared. */
   Type.Object({ type: Type.Literal('draw'), op: DrawOperationSchema }, { additionalProperties: false }),
-  /** A command to the patient's camera or microphone, from the practitioner only. */
+  /**
+   * A command to the patient's camera or microphone, from the practitioner only; the
+   * patient's device carries it out and answers with its `camera-state`. Zoom goes by steps
+   * (in, out, back to none), since each camera has its own range.
+   */
   Type.Object({
     type: Type.Literal('camera'),
-    command: Type.Union([Type.Literal('switch'), Type.Literal('zoom'), Type.Literal('mute-audio'), Type.Literal('unmute-audio'), Type.Literal('mute-video'), Type.Literal('unmute-video')]),
-    value: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000 })),
+    command: Type.Union([
+      Type.Literal('switch'), Type.Literal('zoom-in'), Type.Literal('zoom-out'), Type.Literal('zoom-reset'),
+      Type.Literal('mute-audio'), Type.Literal('unmute-audio'), Type.Literal('mute-video'), Type.Literal('unmute-video'),
+    ]),
   }, { additionalProperties: false }),
+  /** The patient's device says what its camera and microphone do now (after a command, or its own buttons). */
+  Type.Object({ type: Type.Literal('camera-state'), state: PatientMediaStateSchema }, { additionalProperties: false }),
   /** The practitioner ends the teleconsultation (end of call: payment and documents follow). */
   Type.Object({ type: Type.Literal('end') }, { additionalProperties: false }),
   /** Keep-alive; answered with `pong`. */
@@ -184,7 +217,9 @@ export type ServerMessage =
   | { type: 'drawing'; surface: DrawingSurface; operations: DrawnOperation[] }
   /** A document was shared into the conversation. */
   | { type: 'document'; document: DocumentSummary }
-  | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command']; value?: number }
+  | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command'] }
+  /** The patient's camera and microphone now (to the practitioner). */
+  | { type: 'camera-state'; from: Role; state: PatientMediaState }
   | { type: 'status'; status: TeleconsultationSummary['status'] }
   | { type: 'payment'; payment: PaymentSummary }
   | { type: 'pong' }

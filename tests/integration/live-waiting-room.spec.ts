@@ -157,7 +157,7 @@ describe('live waiting room', () => {
     expect((await patient.next('error')).code).toBe('NOT_ADMITTED');
     practitioner.send({ type: 'admit' });
     await patient.next('admitted');
-    patient.send({ type: 'camera', command: 'zoom', value: 200 });
+    patient.send({ type: 'camera', command: 'zoom-in' });
     expect((await patient.next('error')).code).toBe('NOT_ALLOWED');
     // The practitioner got nothing of it: the next thing it sees is the chat sent after.
     patient.send({ type: 'chat', text: 'ok' });
@@ -179,8 +179,8 @@ describe('live waiting room', () => {
     const echo = await patient.next('chat');
     expect(echo.clientId).toBe('c1');
     expect(echo.id).toBe(got.id);
-    practitioner.send({ type: 'camera', command: 'zoom', value: 200 });
-    expect(await patient.next('camera')).toEqual({ type: 'camera', from: 'practitioner', command: 'zoom', value: 200 });
+    practitioner.send({ type: 'camera', command: 'zoom-in' });
+    expect(await patient.next('camera')).toEqual({ type: 'camera', from: 'practitioner', command: 'zoom-in' });
     patient.send({ type: 'signal', data: { kind: 'offer', sdp: 'v=0' } });
     expect((await practitioner.next('signal')).from).toBe('patient');
   });
