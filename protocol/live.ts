@@ -71,8 +71,7 @@ export type DrawingSurface = Extract<DrawOperation, { action: 'board' }>['surfac
 export type DrawnOperation = Exclude<DrawOperation, { action: 'board' | 'clear' }> & { from: Role };
 
 /** Why a command to the patient's camera could not be carried out, for the panel to say. */
-export const CAMERA_REFUSALS = ['single-camera', 'switch-failed', 'zoom-limit', 'not-in-call'] as const;
-export type CameraRefusal = (typeof CAMERA_REFUSALS)[number];
+export type CameraRefusal = NonNullable<PatientMediaState['refused']>;
 
 /**
  * The patient's camera and microphone as the patient's device reports them. `zoom.mode`:
@@ -91,7 +90,7 @@ export const PatientMediaStateSchema = Type.Object({
     max: Type.Number({ minimum: 1, maximum: 100 }),
   }, { additionalProperties: false }),
   /** The last command that could not be carried out, and why. */
-  refused: Type.Optional(Type.Union(CAMERA_REFUSALS.map((r) => Type.Literal(r)))),
+  refused: Type.Optional(Type.Union([Type.Literal('single-camera'), Type.Literal('switch-failed'), Type.Literal('zoom-limit'), Type.Literal('not-in-call')])),
 }, { additionalProperties: false });
 export type PatientMediaState = Static<typeof PatientMediaStateSchema>;
 

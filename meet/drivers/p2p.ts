@@ -54,6 +54,23 @@ function deviceConstraint(id: string | undefined): MediaTrackConstraints | boole
   return id ? { deviceId: { exact: id } } : true;
 }
 
+/**
+ * The patient's camera, with its own zoom where the browser lets the practitioner use it:
+ * Chromium exposes a camera's zoom only to a page that asked for it when opening the camera
+ * (https://developer.chrome.com/blog/camera-pan-tilt-zoom), and refuses the camera when
+ * that permission is not granted, so the camera is then opened without it.
+ */
+async function openCamera(devices: MediaDevices, role: ConferenceRole, constraints: { audio?: MediaTrackConstraints | boolean; video: MediaTrackConstraints | boolean }): Promise<MediaStream> {
+  if (role !== 'patient') return devices.getUserMedia(constraints);
+  const video = { ...(typeof constraints.video === 'object' ? constraints.video : {}), zoom: true } as MediaTrackConstraints;
+  try {
+    return await devices.getUserMedia({ ...constraints, video });
+  } catch (error) {
+    if (!(error instanceof Error) || !['OverconstrainedError', 'NotAllowedError', 'NotReadableError', 'TypeError'].includes(error.name)) throw error;
+    return devices.getUserMedia(constraints);
+  }
+}
+
 class P2pDriver implements ConferenceDriver {
   readonly name = 'p2p' as const;
   private readonly events = new Emitter<ConferenceEvents>();
@@ -94,7 +111,7 @@ class P2pDriver implements ConferenceDriver {
     this.displayName = options.displayName;
     this.microphoneMuted = options.microphoneMuted ?? false;
     this.cameraMuted = options.cameraMuted ?? false;
-    this.local = await this.devices.getUserMedia({ audio: deviceConstraint(options.microphoneId), video: deviceConstraint(options.cameraId) });
+    this.local = await openCamera(this.devices, this.role, { audio: deviceConstraint(options.microphoneId), video: deviceConstraint(options.cameraId) });
     this.applyMute();
     this.joined = true;
     this.events.emit('local-stream', this.local);
@@ -140,7 +157,7 @@ class P2pDriver implements ConferenceDriver {
   }
 
   async switchCamera(deviceId: string): Promise<void> {
-    await this.replaceLocalTrack('video', await this.devices.getUserMedia({ video: { deviceId: { exact: deviceId } } }));
+    await this.replaceLocalTrack('video', await openCamera(this.devices, this.role, { video: { deviceId: { exact: deviceId } } }));
   }
 
   async switchMicrophone(deviceId: string): Promise<void> {

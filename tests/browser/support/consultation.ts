@@ -22,6 +22,8 @@ export interface CallPages {
 export interface CallSizes {
   practitioner?: { width: number; height: number };
   patient?: { width: number; height: number };
+  /** Extra permissions of the patient's context, granted through the DevTools protocol (e.g. `cameraPanTiltZoom`, RECIPES.md). */
+  patientPermissions?: string[];
 }
 
 /** Resolves once the page's large video plays with frames of the given source; returns its frame size. */
@@ -51,6 +53,12 @@ export async function startCall(t: TestApp, hub: AgendaHub, browser: Browser, co
   contexts.push(practitionerContext, patientContext);
   const practitioner = await practitionerContext.newPage();
   const patient = await patientContext.newPage();
+  if (sizes.patientPermissions) {
+    // Granted to this context (not the default one), before the page opens the camera.
+    const cdp = await patientContext.newCDPSession(patient);
+    const { targetInfo } = await cdp.send('Target.getTargetInfo');
+    await cdp.send('Browser.grantPermissions', { permissions: ['videoCapture', 'audioCapture', ...sizes.patientPermissions] as never, browserContextId: targetInfo.browserContextId });
+  }
   await practitioner.goto(local(links.joinUrl));
   await patient.goto(local(links.patientUrl));
   await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click();

@@ -71,19 +71,27 @@ export class CallMedia {
   }
 
   /** "Désactiver mon micro" / "Activer mon micro". */
-  async toggleMicrophone(): Promise<void> {
+  toggleMicrophone(): Promise<void> {
+    return this.setMicrophoneMuted(!this.microphoneMutedSignal());
+  }
+
+  /** "Désactiver ma caméra" / "Activer ma caméra". */
+  toggleCamera(): Promise<void> {
+    return this.setCameraMuted(!this.cameraMutedSignal());
+  }
+
+  /** Turns our microphone off or on at the source (also on the practitioner's command, on the patient's side). */
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
     const driver = this.client.driver();
     if (!driver) return;
-    const muted = !this.microphoneMutedSignal();
     await driver.setMicrophoneMuted(muted);
     this.microphoneMutedSignal.set(muted);
   }
 
-  /** "Désactiver ma caméra" / "Activer ma caméra". */
-  async toggleCamera(): Promise<void> {
+  /** Turns our camera off or on at the source. */
+  async setCameraMuted(muted: boolean): Promise<void> {
     const driver = this.client.driver();
     if (!driver) return;
-    const muted = !this.cameraMutedSignal();
     await driver.setCameraMuted(muted);
     this.cameraMutedSignal.set(muted);
   }

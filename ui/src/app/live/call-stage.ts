@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, output, signal, viewChild } from '@angular/core';
 import { TranslatePipe } from '../i18n/i18n';
 import { CallMedia } from './call-media';
 
@@ -19,8 +19,9 @@ export type StageMain = 'peer' | 'peer-screen' | 'own-screen' | 'page';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="stage" [attr.aria-label]="'live.callLabel' | t: { name: peerName() }" role="group">
-      <div class="main" [attr.data-main]="main()">
+      <div class="main" [attr.data-main]="main()" [class.pannable]="zoomed()" (pointerdown)="startPan($event)" (pointermove)="movePan($event)" (pointerup)="endPan()" (pointercancel)="endPan()">
         <video #mainVideo class="main-video" data-testid="main-video" autoplay playsinline muted [hidden]="main() === 'page'"
+          [style.transform]="zoomed() ? 'scale(' + zoom() + ')' : null" [style.transform-origin]="zoomed() ? pan().x * 100 + '% ' + pan().y * 100 + '%' : null"
           [attr.data-source]="main()" [attr.aria-label]="mainLabel() | t: { name: peerName() }"></video>
         @if (main() === 'page') {
           <ng-content select="[stage-main]" />
@@ -48,6 +49,8 @@ export type StageMain = 'peer' | 'peer-screen' | 'own-screen' | 'page';
     .main { position: absolute; inset: 0; }
     .main-video { width: 100%; height: 100%; object-fit: contain; display: block; }
     .main-video[hidden] { display: none; }
+    .main { overflow: hidden; }
+    .pannable { cursor: grab; touch-action: none; }
     .waiting { position: absolute; inset: 0; display: grid; place-items: center; color: #fff; margin: 0; padding: var(--space-3); text-align: center; }
     .tiles { position: absolute; right: var(--space-2); bottom: var(--space-2); display: flex; flex-direction: column; gap: var(--space-2); width: 26%; max-width: 10rem; z-index: 3; pointer-events: none; }
     .tile { width: 100%; border-radius: var(--radius); border: 2px solid #fff; background: #222; }
@@ -60,12 +63,20 @@ export class CallStage {
   readonly peerName = input.required<string>();
   /** The page has something of its own to show large (the practitioner's local file). */
   readonly pageMain = input(false);
+  /** A digital zoom of the other side's camera (1: none), and where it is centred (fractions). */
+  readonly zoom = input(1);
+  readonly pan = input<{ x: number; y: number }>({ x: 0.5, y: 0.5 });
+  /** The practitioner dragged a zoomed picture: the new centre. */
+  readonly panned = output<{ x: number; y: number }>();
   protected readonly media = inject(CallMedia);
   private readonly mainVideo = viewChild.required<ElementRef<HTMLVideoElement>>('mainVideo');
   private readonly peerTile = viewChild<ElementRef<HTMLVideoElement>>('peerTile');
   private readonly selfTile = viewChild.required<ElementRef<HTMLVideoElement>>('selfTile');
   private readonly sound = viewChild.required<ElementRef<HTMLAudioElement>>('sound');
   protected readonly soundBlocked = signal(false);
+
+  protected readonly zoomed = computed(() => this.zoom() > 1 && this.main() === 'peer');
+  private dragging: { x: number; y: number; pan: { x: number; y: number } } | null = null;
 
   /** What is large: a shared screen first (ours while we share), then the page's own, then the other side. */
   readonly main = computed<StageMain>(() => {
@@ -99,6 +110,25 @@ export class CallStage {
     });
     effect(() => this.show(this.selfTile().nativeElement, this.media.localStream()));
     effect(() => this.play(this.sound().nativeElement, this.media.remoteAudio()));
+  }
+
+  protected startPan(event: PointerEvent): void {
+    if (!this.zoomed()) return;
+    this.dragging = { x: event.clientX, y: event.clientY, pan: this.pan() };
+    (event.currentTarget as HTMLElement).setPointerCapture?.(event.pointerId);
+  }
+
+  /** Dragging the picture moves it under the pointer: its centre goes the other way, slowed by the zoom. */
+  protected movePan(event: PointerEvent): void {
+    const drag = this.dragging;
+    if (!drag) return;
+    const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    const factor = this.zoom() - 1 || 1;
+    this.panned.emit({ x: drag.pan.x - (event.clientX - drag.x) / (box.width * factor), y: drag.pan.y - (event.clientY - drag.y) / (box.height * factor) });
+  }
+
+  protected endPan(): void {
+    this.dragging = null;
   }
 
   /** The large video element: the surface the drawing and the pointer are placed over. */

@@ -12,6 +12,7 @@ import { formatTime } from '../live/live-format';
 import { LiveSocket } from '../live/live-socket';
 import { Invoice } from './invoice';
 import { LocalFile } from './local-file';
+import { PatientCamera } from './patient-camera';
 import { PractitionerCall } from './practitioner-call';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
@@ -25,7 +26,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 @Component({
   selector: 'tc-panel-page',
   imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'panel.title'" />
@@ -106,7 +107,7 @@ export class PanelPage {
    * The call's state, made with the page rather than with the call's screens (which may load
    * later): each follows the live socket and the driver from their first message.
    */
-  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents)] as const;
+  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(PatientCamera)] as const;
   private readonly i18n = inject(I18n);
 
   protected readonly phase = computed<Phase>(() => {

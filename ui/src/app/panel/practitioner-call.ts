@@ -11,6 +11,7 @@ import { Documents } from '../live/documents/documents';
 import { ShareFileButton } from '../live/documents/share-file-button';
 import { CallDrawing } from '../live/call-drawing';
 import { LOCAL_FILE_ACCEPT, LocalFile, LocalFileView } from './local-file';
+import { PatientCamera, PatientCameraControls } from './patient-camera';
 
 type Tab = 'patient' | 'messages' | 'documents';
 const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
@@ -24,12 +25,13 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
  */
 @Component({
   selector: 'tc-practitioner-call',
-  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing],
+  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing, PatientCameraControls],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout">
       <div class="main">
-        <tc-call-stage class="stage" [peerName]="client.peerName()" [pageMain]="localFile.opened() !== null">
+        <tc-call-stage class="stage" [peerName]="client.peerName()" [pageMain]="localFile.opened() !== null"
+          [zoom]="patientCamera.digitalZoom()" [pan]="patientCamera.pan()" (panned)="patientCamera.panTo($event.x, $event.y)">
           <tc-local-file stage-main />
           <tc-call-drawing stage-overlay [pointerSharing]="pointerSharing()" />
         </tc-call-stage>
@@ -56,6 +58,7 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
           <button type="button" class="tool" [attr.aria-pressed]="drawingOpen()" (click)="toggleDrawing()">
             <tc-icon name="pencil" /><span>{{ 'tools.draw' | t }}</span>
           </button>
+          <tc-patient-camera-controls />
           <button type="button" class="tool danger hang-up" (click)="hangUp.emit()">
             <tc-icon name="hang-up" /><span>{{ 'live.hangUp' | t }}</span>
           </button>
@@ -123,6 +126,7 @@ export class PractitionerCall {
   protected readonly media = inject(CallMedia);
   protected readonly conversation = inject(Conversation);
   protected readonly localFile = inject(LocalFile);
+  protected readonly patientCamera = inject(PatientCamera);
   private readonly documents = inject(Documents);
   private readonly drawing = viewChild.required(CallDrawing);
   protected readonly tabs = TABS;

@@ -10,6 +10,7 @@ import { ConsultationClient } from '../live/consultation-client';
 import { Documents } from '../live/documents/documents';
 import { ShareFileButton } from '../live/documents/share-file-button';
 import { UploadList } from '../live/documents/upload-list';
+import { CameraCommands } from './camera-commands';
 
 /**
  * The patient's call, made for a phone held in one hand: the practitioner (or what they
@@ -37,6 +38,12 @@ import { UploadList } from '../live/documents/upload-list';
         </section>
       } @else {
         <tc-upload-list class="uploads" />
+      }
+      @if (commands.notice(); as notice) {
+        <p class="remote-notice" role="status" data-testid="remote-notice">
+          <span>{{ notice.key | t: notice.params }}</span>
+          <button type="button" (click)="commands.dismiss()" [attr.aria-label]="'remote.dismiss' | t">✕</button>
+        </p>
       }
       <div class="call-toolbar bar" role="toolbar" [attr.aria-label]="'patient.tools' | t">
         <button type="button" class="tool" [attr.aria-label]="(media.microphoneMuted() ? 'live.unmuteMic' : 'live.muteMic') | t" (click)="media.toggleMicrophone()">
@@ -73,6 +80,8 @@ import { UploadList } from '../live/documents/upload-list';
     .uploads { position: absolute; left: var(--space-2); right: var(--space-2); bottom: 5rem; z-index: 5; background: var(--color-surface); border-radius: var(--radius); }
     .bar { flex-wrap: nowrap; justify-content: space-between; gap: 2px; padding: var(--space-1) 0 0; }
     .bar .tool { flex: 1 1 0; min-width: 0; padding: var(--space-1) 1px; font-size: 0.6875rem; }
+    .remote-notice { position: absolute; left: var(--space-2); right: var(--space-2); top: var(--space-2); z-index: 6; display: flex; align-items: center; gap: var(--space-2); margin: 0; padding: var(--space-2) var(--space-3); border-radius: var(--radius); background: var(--color-surface); box-shadow: 0 2px 8px rgb(0 0 0 / 0.3); }
+    .remote-notice span { flex: 1; }
     .count { position: absolute; top: 2px; right: 6px; min-width: 1.25rem; padding: 0 0.3em; border-radius: 1em; background: var(--color-danger); color: #fff; font-size: 0.75rem; line-height: 1.25rem; }
   `,
 })
@@ -82,6 +91,7 @@ export class PatientCall {
   protected readonly client = inject(ConsultationClient);
   protected readonly media = inject(CallMedia);
   protected readonly conversation = inject(Conversation);
+  protected readonly commands = inject(CameraCommands);
   private readonly documents = inject(Documents);
   protected readonly drawing = viewChild.required(CallDrawing);
   protected readonly messagesOpen = signal(false);

@@ -8,6 +8,7 @@ import { ConsultationHeader } from '../live/consultation-header';
 import { Documents } from '../live/documents/documents';
 import { DrawingSession } from '../live/drawing/drawing-session';
 import { LiveSocket } from '../live/live-socket';
+import { CameraCommands } from './camera-commands';
 import { DeviceCheck } from './device-check';
 import { PatientCall } from './patient-call';
 import { PatientPayment } from './payment';
@@ -22,7 +23,7 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
 @Component({
   selector: 'tc-patient-page',
   imports: [TranslatePipe, ConsultationHeader, PatientCall, DeviceCheck, PatientPayment],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, CameraCommands],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'patient.title'" />
@@ -72,7 +73,7 @@ export class PatientPage {
    * The call's state, made with the page rather than with the call's screens (which may load
    * later): each follows the live socket and the driver from their first message.
    */
-  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents)] as const;
+  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(CameraCommands)] as const;
 
   /** The patient announced themselves in the waiting room (or the server says they are in it). */
   private readonly inWaitingRoom = signal(false);

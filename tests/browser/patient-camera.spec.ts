@@ -1,0 +1,123 @@
+/**
+ * The practitioner's hand on the patient's phone, in Chromium with three fake cameras: the
+ * patient's microphone and video turned off and on at the source, the camera switched, the
+ * zoom (the camera's own when the phone lets us, else digital on the panel). Each effect is
+ * asserted on the other side: the sound and picture received, the track the phone sends.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.ts';
+import { eventually, useAppWithHub } from '../support/harness.ts';
+import { startCall } from './support/consultation.ts';
+import { ensureUiBuilt } from './support/ui-build.ts';
+
+/** The loudest the practitioner hears the patient over `ms` (RMS of the received sound, 0..1). */
+async function heardLevel(page: Page, ms = 1500): Promise<number> {
+  return page.evaluate(async (duration) => {
+    const audio = document.querySelector('[data-testid=remote-audio]') as HTMLAudioElement;
+    const stream = audio.srcObject as MediaStream;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    let loudest = 0;
+    const end = performance.now() + duration;
+    while (performance.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      analyser.getFloatTimeDomainData(samples);
+      loudest = Math.max(loudest, Math.sqrt(samples.reduce((sum, v) => sum + v * v, 0) / samples.length));
+    }
+    await context.close();
+    return loudest;
+  }, ms);
+}
+
+/** The mean brightness (0..255) of the picture the practitioner receives. */
+async function seenBrightness(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement;
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 48;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(video, 0, 0, 64, 48);
+    const data = context.getImageData(0, 0, 64, 48).data;
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) sum += (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
+    return sum / (data.length / 4);
+  });
+}
+
+/** What the patient's phone sends: its camera track's device and zoom. */
+async function sentCamera(page: Page): Promise<{ deviceId: string; zoom: number | undefined }> {
+  return page.evaluate(() => {
+    const video = document.querySelector('[data-testid=self-video]') as HTMLVideoElement;
+    const track = (video.srcObject as MediaStream).getVideoTracks()[0]!;
+    const settings = track.getSettings() as MediaTrackSettings & { zoom?: number };
+    return { deviceId: settings.deviceId ?? '', zoom: settings.zoom };
+  });
+}
+
+describe("the patient's camera and microphone from the panel, in Chromium (three fake cameras)", () => {
+  const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const args = CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? '--use-fake-device-for-media-stream=device-count=3' : a));
+    [browser] = await Promise.all([chromium.launch({ executablePath: chromiumPath(), args, headless: true }), ensureUiBuilt()]);
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+    await browser?.close();
+  });
+
+  it("turns the patient's microphone and video off at the source and back on, tells the patient, and shows the true state", async () => {
+    const { practitioner, patient } = await startCall(t, hub, browser, contexts);
+    await eventually(async () => (await heardLevel(practitioner, 600)) > 0.01, "the patient's sound at first");
+
+    await practitioner.getByRole('button', { name: 'Désactiver le micro du patient' }).click();
+    await patient.getByTestId('remote-notice').getByText('Le praticien a coupé votre micro.').waitFor();
+    await practitioner.getByRole('button', { name: 'Activer le micro du patient' }).waitFor();
+    expect(await patient.getByRole('button', { name: 'Activer mon micro' }).count()).toBe(1);
+    await eventually(async () => (await heardLevel(practitioner, 800)) < 0.001, 'silence on the panel');
+
+    await practitioner.getByRole('button', { name: 'Activer le micro du patient' }).click();
+    await patient.getByText('Le praticien a réactivé votre micro.').waitFor();
+    await eventually(async () => (await heardLevel(practitioner, 600)) > 0.01, 'the sound back');
+
+    const before = await seenBrightness(practitioner);
+    expect(before).toBeGreaterThan(20);
+    await practitioner.getByRole('button', { name: 'Désactiver la vidéo du patient' }).click();
+    await patient.getByText('Le praticien a coupé votre caméra.').waitFor();
+    await eventually(async () => (await seenBrightness(practitioner)) < 5, 'a black picture on the panel');
+    await practitioner.getByRole('button', { name: 'Activer la vidéo du patient' }).click();
+    await eventually(async () => (await seenBrightness(practitioner)) > 20, 'the picture back');
+  });
+
+  it("switches the patient's camera to another device while the call goes on, and zooms with the camera's own zoom", async () => {
+    const { practitioner, patient } = await startCall(t, hub, browser, contexts, { patientPermissions: ['cameraPanTiltZoom'] });
+    const first = await sentCamera(patient);
+    await practitioner.getByRole('button', { name: 'Changer la caméra du patient' }).click();
+    await patient.getByText('Le praticien a changé de caméra sur votre appareil.').waitFor();
+    await eventually(async () => (await sentCamera(patient)).deviceId !== first.deviceId, 'another camera on the phone');
+    // The panel still receives moving video.
+    const time = () => practitioner.evaluate(() => (document.querySelector('[data-testid=main-video]') as HTMLVideoElement).currentTime);
+    const t0 = await time();
+    await eventually(async () => (await time()) > t0 + 0.5, 'video still playing on the panel');
+
+    await practitioner.getByRole('button', { name: 'Zoomer sur la caméra du patient' }).click();
+    await eventually(async () => (await sentCamera(patient)).zoom === 150, "the camera's zoom at 1.5 × its minimum (100)");
+    await practitioner.getByTestId('zoom-level').getByText('×1,5 (zoom de la caméra)').waitFor();
+    await patient.getByText('Le praticien zoome sur votre caméra (×1,5).').waitFor();
+    await practitioner.getByRole('button', { name: 'Zoom normal' }).click();
+    await eventually(async () => (await sentCamera(patient)).zoom === 100, 'the zoom back to normal');
+  });
+
+  it('falls back to a digital zoom on the panel where the camera has none, and says so', async () => {
+    const { practitioner } = await startCall(t, hub, browser, contexts);
+    await practitioner.getByRole('button', { name: 'Zoomer sur la caméra du patient' }).click();
+    await practitioner.getByTestId('zoom-level').getByText('×1,5 (zoom numérique)').waitFor();
+    const transform = await practitioner.locator('[data-testid=main-video]').evaluate((v) => getComputedStyle(v).transform);
+    expect(transform).toBe('matrix(1.5, 0, 0, 1.5, 0, 0)');
+  });
+});
