@@ -135,6 +135,8 @@ export const ClientMessageSchema = Type.Union([
       Type.Literal('mute-audio'), Type.Literal('unmute-audio'), Type.Literal('mute-video'), Type.Literal('unmute-video'),
     ]),
   }, { additionalProperties: false }),
+  /** The practitioner's browser records the call, or stopped ("Enregistrer la vidéo / l'audio"): the patient is shown it. */
+  Type.Object({ type: Type.Literal('recording'), active: Type.Boolean(), kind: Type.Optional(Type.Union([Type.Literal('video'), Type.Literal('audio')])) }, { additionalProperties: false }),
   /** The patient's device says what its camera and microphone do now (after a command, or its own buttons). */
   Type.Object({ type: Type.Literal('camera-state'), state: PatientMediaStateSchema }, { additionalProperties: false }),
   /** The practitioner ends the teleconsultation (end of call: payment and documents follow). */
@@ -217,6 +219,8 @@ export type ServerMessage =
   /** A document was shared into the conversation. */
   | { type: 'document'; document: DocumentSummary }
   | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command'] }
+  /** The practitioner records the call in their browser (or stopped). */
+  | { type: 'recording'; from: Role; active: boolean; kind?: 'video' | 'audio' }
   /** The patient's camera and microphone now (to the practitioner). */
   | { type: 'camera-state'; from: Role; state: PatientMediaState }
   | { type: 'status'; status: TeleconsultationSummary['status'] }

@@ -32,7 +32,7 @@ export interface LiveContext {
 }
 
 /** Messages a patient may only send or receive once admitted. */
-const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera', 'camera-state', 'document']);
+const IN_CALL: ReadonlySet<string> = new Set(['signal', 'chat', 'pointer', 'draw', 'camera', 'camera-state', 'recording', 'document']);
 /** Messages that arrive before the session is checked: at most this many, this large in all. */
 const EARLY_MAX_MESSAGES = 16;
 const EARLY_MAX_BYTES = 128 * 1024;
@@ -186,6 +186,9 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
       }
       case 'camera':
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', "Only the practitioner controls the patient's camera.");
+        return hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { ...m, from: role } });
+      case 'recording':
+        if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner records.');
         return hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { ...m, from: role } });
       case 'camera-state':
         if (role !== 'patient') return refuse('NOT_ALLOWED', "Only the patient's device reports its camera.");

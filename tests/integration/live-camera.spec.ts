@@ -17,6 +17,16 @@ describe("live commands to the patient's camera and microphone", () => {
     expect(patient.all('camera-state')).toEqual([]);
   });
 
+  it("tells the patient the practitioner records, and refuses a recording notice from the patient", async () => {
+    const { practitioner, patient } = await admitted(await pair());
+    practitioner.send({ type: 'recording', active: true, kind: 'video' });
+    expect(await patient.next('recording')).toEqual({ type: 'recording', from: 'practitioner', active: true, kind: 'video' });
+    patient.send({ type: 'recording', active: false });
+    expect((await patient.next('error')).code).toBe('NOT_ALLOWED');
+    await practitioner.sync();
+    expect(practitioner.all('recording')).toEqual([]);
+  });
+
   it('refuses a state from the practitioner, a malformed or out-of-range state, and both before the patient is let in', async () => {
     const p = await pair();
     const practitioner = await connect(p, 'practitioner');

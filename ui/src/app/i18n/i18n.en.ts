@@ -95,6 +95,8 @@ export const en: Dictionary = {
   'remote.zoom': 'The practitioner is zooming your camera (×{level}).',
   'remote.zoomReset': 'The practitioner set your camera\'s zoom back to normal.',
   'remote.dismiss': 'Dismiss',
+  'remote.recordingVideo': 'The practitioner is recording the consultation (video) on their computer.',
+  'remote.recordingAudio': 'The practitioner is recording the consultation (sound) on their computer.',
   'patientCamera.group': 'The patient',
   'patientCamera.videoOff': 'Turn off the patient\'s video',
   'patientCamera.videoOn': 'Turn on the patient\'s video',

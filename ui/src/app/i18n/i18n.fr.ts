@@ -96,6 +96,8 @@ export const fr = {
   'remote.zoom': 'Le praticien zoome sur votre caméra (×{level}).',
   'remote.zoomReset': 'Le praticien a remis le zoom de votre caméra à la normale.',
   'remote.dismiss': 'Fermer ce message',
+  'remote.recordingVideo': 'Le praticien enregistre la consultation (vidéo) sur son ordinateur.',
+  'remote.recordingAudio': 'Le praticien enregistre la consultation (son) sur son ordinateur.',
   'patientCamera.group': 'Le patient',
   'patientCamera.videoOff': 'Désactiver la vidéo du patient',
   'patientCamera.videoOn': 'Activer la vidéo du patient',

@@ -33,7 +33,7 @@ const FINAL_CLOSES: Readonly<Record<number, LiveEndReason>> = { 4401: 'unauthori
 /** Every server message type, by the compiler's count: a type added to the protocol and not here does not compile. */
 const SERVER_TYPE_SET: Readonly<Record<ServerMessage['type'], true>> = {
   state: true, presence: true, admitted: true, denied: true, signal: true, chat: true, pointer: true, draw: true, drawing: true,
-  document: true, camera: true, 'camera-state': true, status: true, payment: true, pong: true, error: true,
+  document: true, camera: true, 'camera-state': true, recording: true, status: true, payment: true, pong: true, error: true,
 };
 const SERVER_TYPES = new Set<string>(Object.keys(SERVER_TYPE_SET));
 

@@ -31,7 +31,8 @@ const FRONT = /front|user|facing front|avant|selfie/i;
  * practitioner's commands (microphone and video off and on at the source, switching camera,
  * zoom), tells the patient in words what was done, and reports the true state back
  * (`camera-state`) after every change, the patient's own buttons included, and whenever the
- * practitioner (re)connects. Provided with the patient's page.
+ * practitioner (re)connects; and shows the patient when the practitioner records. Provided
+ * with the patient's page.
  */
 @Injectable()
 export class CameraCommands {
@@ -44,12 +45,17 @@ export class CameraCommands {
   /** Commands one after the other: a switch must end before a zoom applies to the new camera. */
   private queue: Promise<void> = Promise.resolve();
 
+  private readonly recordingSignal = signal<'video' | 'audio' | null>(null);
+
   /** The last thing the practitioner did to the phone, in words; null once dismissed. */
   readonly notice = this.noticeSignal.asReadonly();
+  /** The practitioner records the call in their browser (shown for as long as it runs). */
+  readonly recording = this.recordingSignal.asReadonly();
 
   constructor() {
     const subscription = this.client.socket.messages$.subscribe((message) => {
       if (message.type === 'camera' && message.from === 'practitioner') this.enqueue(() => this.carryOut(message.command));
+      if (message.type === 'recording' && message.from === 'practitioner') this.recordingSignal.set(message.active ? message.kind ?? 'video' : null);
       // The practitioner (re)connected, or the call restarted: say where we stand.
       if (message.type === 'presence' && message.presence.practitioner === 'online' && message.presence.patient === 'admitted') this.enqueue(() => this.report());
     });

@@ -39,6 +39,11 @@ import { CameraCommands } from './camera-commands';
       } @else {
         <tc-upload-list class="uploads" />
       }
+      @if (commands.recording(); as kind) {
+        <p class="recording-indicator" role="status" data-testid="recording-indicator">
+          <span class="dot" aria-hidden="true"></span>{{ (kind === 'audio' ? 'remote.recordingAudio' : 'remote.recordingVideo') | t }}
+        </p>
+      }
       @if (commands.notice(); as notice) {
         <p class="remote-notice" role="status" data-testid="remote-notice">
           <span>{{ notice.key | t: notice.params }}</span>
@@ -82,6 +87,8 @@ import { CameraCommands } from './camera-commands';
     .bar .tool { flex: 1 1 0; min-width: 0; padding: var(--space-1) 1px; font-size: 0.6875rem; }
     .remote-notice { position: absolute; left: var(--space-2); right: var(--space-2); top: var(--space-2); z-index: 6; display: flex; align-items: center; gap: var(--space-2); margin: 0; padding: var(--space-2) var(--space-3); border-radius: var(--radius); background: var(--color-surface); box-shadow: 0 2px 8px rgb(0 0 0 / 0.3); }
     .remote-notice span { flex: 1; }
+    .recording-indicator { position: absolute; left: var(--space-2); bottom: 5rem; z-index: 6; margin: 0; padding: var(--space-1) var(--space-2); border-radius: var(--radius); background: #b3261e; color: #fff; font-size: 0.875rem; display: flex; align-items: center; gap: var(--space-1); }
+    .dot { width: 0.625rem; height: 0.625rem; border-radius: 50%; background: #fff; }
     .count { position: absolute; top: 2px; right: 6px; min-width: 1.25rem; padding: 0 0.3em; border-radius: 1em; background: var(--color-danger); color: #fff; font-size: 0.75rem; line-height: 1.25rem; }
   `,
 })
