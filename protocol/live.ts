@@ -90,7 +90,7 @@ export const PatientMediaStateSchema = Type.Object({
     max: Type.Number({ minimum: 1, maximum: 100 }),
   }, { additionalProperties: false }),
   /** The last command that could not be carried out, and why. */
-  refused: Type.Optional(Type.Union([Type.Literal('single-camera'), Type.Literal('switch-failed'), Type.Literal('zoom-limit'), Type.Literal('not-in-call')])),
+  refused: Type.Optional(Type.Union([Type.Literal('single-camera'), Type.Literal('switch-failed'), Type.Literal('zoom-limit'), Type.Literal('not-in-call'), Type.Literal('photo-failed')])),
 }, { additionalProperties: false });
 export type PatientMediaState = Static<typeof PatientMediaStateSchema>;
 
@@ -133,6 +133,8 @@ export const ClientMessageSchema = Type.Union([
     command: Type.Union([
       Type.Literal('switch'), Type.Literal('zoom-in'), Type.Literal('zoom-out'), Type.Literal('zoom-reset'),
       Type.Literal('mute-audio'), Type.Literal('unmute-audio'), Type.Literal('mute-video'), Type.Literal('unmute-video'),
+      /** "Prendre une photo": a full-resolution still taken on the patient's device, filed into the consultation's documents. */
+      Type.Literal('photo'),
     ]),
   }, { additionalProperties: false }),
   /** The practitioner's browser records the call, or stopped ("Enregistrer la vidéo / l'audio"): the patient is shown it. */

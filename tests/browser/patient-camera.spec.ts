@@ -47,6 +47,19 @@ async function seenBrightness(page: Page): Promise<number> {
   });
 }
 
+/** The width and height in a JPEG's frame header (SOF0–SOF3). */
+function jpegSize(bytes: Buffer): { width: number; height: number } | null {
+  let i = 2;
+  while (i + 9 < bytes.length) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1]!;
+    const length = bytes.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xc3) return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7) };
+    i += 2 + length;
+  }
+  return null;
+}
+
 /** What the patient's phone sends: its camera track's device and zoom. */
 async function sentCamera(page: Page): Promise<{ deviceId: string; zoom: number | undefined }> {
   return page.evaluate(() => {
@@ -111,6 +124,26 @@ describe("the patient's camera and microphone from the panel, in Chromium (three
     await patient.getByText('Le praticien zoome sur votre caméra (×1,5).').waitFor();
     await practitioner.getByRole('button', { name: 'Zoom normal' }).click();
     await eventually(async () => (await sentCamera(patient)).zoom === 100, 'the zoom back to normal');
+  });
+
+  it("takes a photo on the patient's phone at the camera's resolution, filed as a JPEG document on both sides", async () => {
+    const call = await startCall(t, hub, browser, contexts);
+    const { practitioner, patient } = call;
+    const camera = await patient.evaluate(() => {
+      const track = ((document.querySelector('[data-testid=self-video]') as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!;
+      const { width, height } = track.getSettings();
+      return { width: width ?? 0, height: height ?? 0 };
+    });
+    await practitioner.getByRole('button', { name: 'Prendre une photo' }).click();
+    await patient.getByText('Le praticien a pris une photo avec votre caméra : elle est ajoutée aux documents.').waitFor();
+    await practitioner.getByRole('tab', { name: 'Documents' }).click();
+    const link = practitioner.getByTestId('documents').getByTestId('document-link').filter({ hasText: /^.*photo-\d{8}-\d{6}\.jpg/ });
+    await link.waitFor();
+    await patient.getByRole('button', { name: /^Messages/ }).click();
+    await patient.getByTestId('messages-sheet').getByText(/photo-\d{8}-\d{6}\.jpg/).waitFor();
+    const response = await call.practitionerContext.request.get(`${t.url}${await link.getAttribute('href')}`);
+    expect(response.headers()['content-type']).toBe('image/jpeg');
+    expect(jpegSize(await response.body())).toEqual(camera);
   });
 
   it('falls back to a digital zoom on the panel where the camera has none, and says so', async () => {

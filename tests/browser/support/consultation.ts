@@ -61,7 +61,9 @@ export async function startCall(t: TestApp, hub: AgendaHub, browser: Browser, co
   }
   await practitioner.goto(local(links.joinUrl));
   await patient.goto(local(links.patientUrl));
-  await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click();
+  await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click({ timeout: 20_000 }).catch(async (error: unknown) => {
+    throw new Error(`the patient's page offers no waiting room: ${await screenState(patient)} at ${patient.url()}`, { cause: error });
+  });
   await practitioner.getByRole('button', { name: 'Accepter' }).click();
   await Promise.all([mainVideoSize(patient, 'peer'), mainVideoSize(practitioner, 'peer')]).catch(async (error: unknown) => {
     // What each side shows, for the failure's report (no patient data: fixtures only).

@@ -65,6 +65,7 @@ const REFUSALS: Record<NonNullable<PatientMediaState['refused']>, TranslationKey
   'switch-failed': 'patientCamera.refused.switch-failed',
   'zoom-limit': 'patientCamera.refused.zoom-limit',
   'not-in-call': 'patientCamera.refused.not-in-call',
+  'photo-failed': 'patientCamera.refused.photo-failed',
 };
 
 /** The patient group of the practitioner's tool bar: the patient's video, microphone, camera and zoom. */
@@ -84,6 +85,9 @@ const REFUSALS: Record<NonNullable<PatientMediaState['refused']>, TranslationKey
     </button>
     <button type="button" class="tool" (click)="camera.command('switch')">
       <tc-icon name="switch-camera" /><span>{{ 'patientCamera.switch' | t }}</span>
+    </button>
+    <button type="button" class="tool" (click)="camera.command('photo')">
+      <tc-icon name="photo" /><span>{{ 'patientCamera.photo' | t }}</span>
     </button>
     <span class="zoom" role="group" [attr.aria-label]="'patientCamera.zoomGroup' | t">
       <button type="button" class="tool" (click)="camera.command('zoom-in')">

@@ -3,6 +3,7 @@ import type { CameraRefusal, ClientMessage, PatientMediaState } from '#protocol/
 import type { TranslationKey, TranslationParams } from '../i18n/i18n';
 import { CallMedia } from '../live/call-media';
 import { ConsultationClient } from '../live/consultation-client';
+import { Documents } from '../live/documents/documents';
 
 type CameraCommand = Extract<ClientMessage, { type: 'camera' }>['command'];
 
@@ -38,6 +39,7 @@ const FRONT = /front|user|facing front|avant|selfie/i;
 export class CameraCommands {
   private readonly client = inject(ConsultationClient);
   private readonly media = inject(CallMedia);
+  private readonly documents = inject(Documents);
   private readonly noticeSignal = signal<CameraNotice | null>(null);
   private zoomLevel = 1;
   private cameras = 0;
@@ -109,6 +111,9 @@ export class CameraCommands {
       case 'switch':
         await this.switchCamera();
         break;
+      case 'photo':
+        await this.takePhoto();
+        break;
       default:
         await this.zoom(command === 'zoom-in' ? ZOOM_STEP : command === 'zoom-out' ? -ZOOM_STEP : null);
     }
@@ -135,6 +140,26 @@ export class CameraCommands {
     }
     this.zoomLevel = 1;
     this.tell('remote.cameraSwitched');
+  }
+
+  /**
+   * A still at the camera's full resolution (`ImageCapture.takePhoto`, where the browser has
+   * it; else the current frame), filed into the consultation's documents, so both sides have it.
+   */
+  private async takePhoto(): Promise<void> {
+    const track = this.videoTrack();
+    if (!track || track.readyState !== 'live') return this.refuse('not-in-call');
+    let photo: Blob | null = null;
+    try {
+      photo = await stillOf(track);
+    } catch {
+      photo = null;
+    }
+    if (!photo) return this.refuse('photo-failed');
+    const at = new Date();
+    const stamp = `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+    this.documents.upload(new File([photo], `photo-${stamp}.jpg`, { type: 'image/jpeg' }));
+    this.tell('remote.photo');
   }
 
   /** One step in or out (`null`: back to none), with the camera's own zoom where it has one. */
@@ -179,4 +204,39 @@ function zoomRange(track: MediaStreamTrack | undefined): ZoomRange | null {
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `ImageCapture` where the browser has it (https://w3c.github.io/mediacapture-image/). */
+interface ImageCaptureLike {
+  takePhoto(): Promise<Blob>;
+}
+type ImageCaptureConstructor = new (track: MediaStreamTrack) => ImageCaptureLike;
+
+/** A JPEG still of `track`: the camera's own photo when it gives a JPEG, else the current frame, drawn and encoded here. */
+async function stillOf(track: MediaStreamTrack): Promise<Blob | null> {
+  const Capture = (globalThis as { ImageCapture?: ImageCaptureConstructor }).ImageCapture;
+  if (Capture) {
+    const blob = await new Capture(track).takePhoto().catch(() => null);
+    if (blob?.type === 'image/jpeg') return blob;
+    if (blob) return reencode(await createImageBitmap(blob));
+  }
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = new MediaStream([track]);
+  await video.play();
+  const bitmap = await createImageBitmap(video);
+  video.srcObject = null;
+  return reencode(bitmap);
+}
+
+function reencode(bitmap: ImageBitmap): Promise<Blob | null> {
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
 }

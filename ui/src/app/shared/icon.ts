@@ -19,6 +19,7 @@ const ICONS = {
   'switch-camera': ['M3 8h4l2-2h6l2 2h4v11H3z', 'M9 13a3 3 0 0 1 5-2l1 1', 'M15 13a3 3 0 0 1-5 2l-1-1'],
   'zoom-in': ['M10 4a6 6 0 1 1 0 12 6 6 0 0 1 0-12z', 'M20 20l-5.5-5.5', 'M10 7v6', 'M7 10h6'],
   'zoom-out': ['M10 4a6 6 0 1 1 0 12 6 6 0 0 1 0-12z', 'M20 20l-5.5-5.5', 'M7 10h6'],
+  photo: ['M3 8h4l2-2h6l2 2h4v11H3z', 'M12 10a3 3 0 1 1 0 6 3 3 0 0 1 0-6z'],
   'hang-up': ['M3 14c5-5 13-5 18 0l-2.5 2.5-3.5-2v-2.5c-2-1-4-1-6 0V14.5l-3.5 2z'],
 } as const satisfies Record<string, readonly string[]>;
 
