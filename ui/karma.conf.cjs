@@ -11,6 +11,8 @@ const chromeFlags = [
   '--disable-background-networking',
   '--disable-component-update',
   '--no-first-run',
+  // Web Audio runs without a user's gesture: the recorder's specs mix sound, and a spec's click is not one.
+  '--autoplay-policy=no-user-gesture-required',
 ];
 
 // Same default as tests/support/chromium.ts, so a bare `ng test` finds Debian's Chromium.

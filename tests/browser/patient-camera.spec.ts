@@ -4,6 +4,7 @@
  * zoom (the camera's own when the phone lets us, else digital on the panel). Each effect is
  * asserted on the other side: the sound and picture received, the track the phone sends.
  */
+import { readFile } from 'node:fs/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.ts';
 import { eventually, useAppWithHub } from '../support/harness.ts';
@@ -144,6 +145,32 @@ describe("the patient's camera and microphone from the panel, in Chromium (three
     const response = await call.practitionerContext.request.get(`${t.url}${await link.getAttribute('href')}`);
     expect(response.headers()['content-type']).toBe('image/jpeg');
     expect(jpegSize(await response.body())).toEqual(camera);
+  });
+
+  it('records in the practitioner\'s browser after the warning, shows the patient it runs, and saves a WebM of over a second that no request carries', async () => {
+    const { practitioner, patient } = await startCall(t, hub, browser, contexts);
+    const posted: number[] = [];
+    practitioner.on('request', (request) => posted.push(request.postDataBuffer()?.length ?? 0));
+    await practitioner.getByRole('button', { name: 'Enregistrer la vidéo' }).click();
+    await practitioner.getByText('Attention : la loi ne vous autorise pas à conserver la vidéo de la téléconsultation.').waitFor();
+    await practitioner.getByRole('button', { name: "Commencer l'enregistrement" }).click();
+    await patient.getByTestId('recording-indicator').waitFor();
+    await practitioner.waitForTimeout(2500);
+    const [download] = await Promise.all([practitioner.waitForEvent('download'), practitioner.getByRole('button', { name: 'Enregistrer la vidéo' }).click()]);
+    await patient.getByTestId('recording-indicator').waitFor({ state: 'detached' });
+    expect(download.suggestedFilename()).toMatch(/^teleconsultation-.*\.webm$/);
+    const bytes = await readFile((await download.path())!);
+    expect(bytes.length).toBeGreaterThan(10_000);
+    // Its sound decodes, and lasts over a second.
+    const seconds = await practitioner.evaluate(async (base64) => {
+      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const context = new AudioContext();
+      const decoded = await context.decodeAudioData(data.buffer);
+      await context.close();
+      return decoded.duration;
+    }, bytes.toString('base64'));
+    expect(seconds).toBeGreaterThan(1);
+    expect(Math.max(0, ...posted)).toBeLessThan(bytes.length / 2);
   });
 
   it('falls back to a digital zoom on the panel where the camera has none, and says so', async () => {

@@ -14,6 +14,7 @@ import { Invoice } from './invoice';
 import { LocalFile } from './local-file';
 import { PatientCamera } from './patient-camera';
 import { PractitionerCall } from './practitioner-call';
+import { Recorder } from './recording';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 
@@ -26,7 +27,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 @Component({
   selector: 'tc-panel-page',
   imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera, Recorder],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'panel.title'" />
@@ -108,6 +109,7 @@ export class PanelPage {
    * later): each follows the live socket and the driver from their first message.
    */
   private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(PatientCamera)] as const;
+  private readonly recorder = inject(Recorder);
   private readonly i18n = inject(I18n);
 
   protected readonly phase = computed<Phase>(() => {
@@ -138,6 +140,18 @@ export class PanelPage {
   });
 
   constructor() {
+    // The patient sees for as long as a recording runs; said again when the patient comes back (a reload).
+    let told: string | null = null;
+    effect(() => {
+      const kind = this.recorder.kind();
+      const admitted = this.presence().patient === 'admitted';
+      const key = kind && admitted ? kind : null;
+      // A change, or the patient let in again while a recording runs.
+      if (key === told && !(key && admitted)) return;
+      if (key === null && told === null) return;
+      told = key;
+      untracked(() => this.client.send(kind ? { type: 'recording', active: true, kind } : { type: 'recording', active: false }));
+    });
     effect(() => {
       const id = this.id();
       untracked(() => this.client.open(id, 'practitioner', { presence: (presence) => this.followPresence(presence) }));
@@ -175,6 +189,8 @@ export class PanelPage {
     // The reminder is in the patient's tab of the call: shown first, so that its dialog can open.
     this.practitionerCall()?.select('patient');
     if (this.invoice()?.remindBeforeHangUp()) return;
+    // Hanging up stops a recording and saves its file first.
+    await this.recorder.stop();
     this.leftCall = true;
     this.callLeft.set(true);
     this.pendingKnock = null;

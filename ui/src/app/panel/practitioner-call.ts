@@ -12,6 +12,7 @@ import { ShareFileButton } from '../live/documents/share-file-button';
 import { CallDrawing } from '../live/call-drawing';
 import { LOCAL_FILE_ACCEPT, LocalFile, LocalFileView } from './local-file';
 import { PatientCamera, PatientCameraControls } from './patient-camera';
+import { RecordingControls, RecordingStatus } from './recording';
 
 type Tab = 'patient' | 'messages' | 'documents';
 const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
@@ -25,7 +26,7 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
  */
 @Component({
   selector: 'tc-practitioner-call',
-  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing, PatientCameraControls],
+  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing, PatientCameraControls, RecordingControls, RecordingStatus],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout">
@@ -58,12 +59,14 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
           <button type="button" class="tool" [attr.aria-pressed]="drawingOpen()" (click)="toggleDrawing()">
             <tc-icon name="pencil" /><span>{{ 'tools.draw' | t }}</span>
           </button>
+          <tc-recording-controls />
           <tc-patient-camera-controls />
           <button type="button" class="tool danger hang-up" (click)="hangUp.emit()">
             <tc-icon name="hang-up" /><span>{{ 'live.hangUp' | t }}</span>
           </button>
         </div>
         <div class="notices" aria-live="polite">
+          <tc-recording-status />
           @if (media.screenError()) {
             <p class="notice" role="status">{{ 'screen.failed' | t }}</p>
           }

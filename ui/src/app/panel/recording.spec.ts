@@ -92,7 +92,7 @@ async function pictureSize(file: Blob): Promise<{ width: number; height: number 
  * with Web Audio, which Chrome keeps suspended until the user has clicked on the page
  * (https://developer.chrome.com/blog/autoplay#web_audio); a spec's synthetic click does not
  * count, so the specs that record need Chromium started with
- * `--autoplay-policy=no-user-gesture-required`, and say so when it is missing.
+ * `--autoplay-policy=no-user-gesture-required` (ui/karma.conf.cjs), and fail saying so when it is missing.
  */
 async function webAudioRuns(): Promise<boolean> {
   const context = new AudioContext();
@@ -109,9 +109,9 @@ describe('Recording ("Enregistrer la vidéo" / "Enregistrer l\'audio")', () => {
   beforeAll(async () => {
     audioRuns = await webAudioRuns();
   });
-  /** Marks the spec pending (with the reason) where the browser keeps Web Audio suspended. */
+  /** Fails the spec, saying why, where the browser keeps Web Audio suspended (the flag is in ui/karma.conf.cjs). */
   const needsWebAudio = () => {
-    if (!audioRuns) pending('Web Audio waits for a user gesture in this Chromium: start it with --autoplay-policy=no-user-gesture-required (ui/karma.conf.cjs)');
+    if (!audioRuns) throw new Error('Web Audio waits for a user gesture in this Chromium: start it with --autoplay-policy=no-user-gesture-required (ui/karma.conf.cjs)');
   };
   let testMedia: TestMedia;
   let media: {
