@@ -173,6 +173,31 @@ describe("the patient's camera and microphone from the panel, in Chromium (three
     expect(Math.max(0, ...posted)).toBeLessThan(bytes.length / 2);
   });
 
+  it('applies the practitioner\'s "Réglages" to the call (the chosen camera reaches the patient) and keeps them over a reload', async () => {
+    const { practitioner, patient } = await startCall(t, hub, browser, contexts);
+    const sent = () => practitioner.evaluate(() => ((document.querySelector('[data-testid=self-video]') as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.getSettings().deviceId);
+    const first = await sent();
+    await practitioner.getByRole('button', { name: 'Réglages' }).click();
+    await practitioner.getByLabel('Affichage').selectOption('dark');
+    const camera = practitioner.getByLabel('Caméra', { exact: true });
+    await eventually(async () => (await camera.locator('option').count()) >= 4, 'the three cameras listed');
+    const other = await camera.locator('option').evaluateAll((options, current) => options.map((o) => (o as HTMLOptionElement).value).find((v) => v && v !== current), first);
+    await camera.selectOption(other!);
+    await eventually(async () => (await sent()) === other, 'the chosen camera in the call');
+    // The patient keeps receiving the practitioner's picture, now from that camera.
+    const time = () => patient.evaluate(() => (document.querySelector('[data-testid=main-video]') as HTMLVideoElement).currentTime);
+    const t0 = await time();
+    await eventually(async () => (await time()) > t0 + 0.5, "the practitioner's video still playing on the phone");
+    await practitioner.getByRole('button', { name: 'Fermer' }).click();
+
+    await practitioner.reload();
+    await practitioner.getByRole('button', { name: 'Réglages' }).waitFor();
+    expect(await practitioner.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    await practitioner.getByRole('button', { name: 'Réglages' }).click();
+    expect(await practitioner.getByLabel('Affichage').inputValue()).toBe('dark');
+    await eventually(async () => (await practitioner.getByLabel('Caméra', { exact: true }).inputValue()) === other, 'the remembered camera shown in "Réglages"');
+  });
+
   it('falls back to a digital zoom on the panel where the camera has none, and says so', async () => {
     const { practitioner } = await startCall(t, hub, browser, contexts);
     await practitioner.getByRole('button', { name: 'Zoomer sur la caméra du patient' }).click();

@@ -20,6 +20,7 @@ export class CallMedia {
   private readonly microphoneMutedSignal = signal(false);
   private readonly cameraMutedSignal = signal(false);
   private readonly screenErrorSignal = signal(false);
+  private readonly speakerSignal = signal<string | null>(null);
 
   /** Our camera and microphone (the self view). */
   readonly localStream = this.localSignal.asReadonly();
@@ -29,6 +30,8 @@ export class CallMedia {
   readonly cameraMuted = this.cameraMutedSignal.asReadonly();
   /** The last screen share could not start (refused in the browser's picker, or not supported). */
   readonly screenError = this.screenErrorSignal.asReadonly();
+  /** Where the other side's sound goes (a speaker's device id; null: the default). */
+  readonly speaker = this.speakerSignal.asReadonly();
   /** True while we share a screen or a document. */
   readonly sharing = computed(() => this.ownScreenSignal() !== null);
   /** The other side's camera (with its sound when the driver sends one stream). */
@@ -68,6 +71,11 @@ export class CallMedia {
       unwatch();
       follow(null);
     });
+  }
+
+  /** Chooses the speaker of the other side's sound (null: the system's default). */
+  setSpeaker(deviceId: string | null): void {
+    this.speakerSignal.set(deviceId);
   }
 
   /** "Désactiver mon micro" / "Activer mon micro". */

@@ -110,6 +110,11 @@ export class CallStage {
     });
     effect(() => this.show(this.selfTile().nativeElement, this.media.localStream()));
     effect(() => this.play(this.sound().nativeElement, this.media.remoteAudio()));
+    effect(() => {
+      const audio = this.sound().nativeElement as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+      // https://developer.mozilla.org/docs/Web/API/HTMLMediaElement/setSinkId (absent in some browsers: the default speaker stays).
+      void audio.setSinkId?.(this.media.speaker() ?? '').catch(() => undefined);
+    });
   }
 
   protected startPan(event: PointerEvent): void {

@@ -15,6 +15,7 @@ import { LocalFile } from './local-file';
 import { PatientCamera } from './patient-camera';
 import { PractitionerCall } from './practitioner-call';
 import { Recorder } from './recording';
+import { PractitionerSettings } from './settings';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 
@@ -27,7 +28,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 @Component({
   selector: 'tc-panel-page',
   imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera, Recorder],
+  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera, Recorder, PractitionerSettings],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'panel.title'" />
@@ -108,7 +109,7 @@ export class PanelPage {
    * The call's state, made with the page rather than with the call's screens (which may load
    * later): each follows the live socket and the driver from their first message.
    */
-  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(PatientCamera)] as const;
+  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(PatientCamera), inject(PractitionerSettings)] as const;
   private readonly recorder = inject(Recorder);
   private readonly i18n = inject(I18n);
 

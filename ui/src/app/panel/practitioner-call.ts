@@ -13,6 +13,7 @@ import { CallDrawing } from '../live/call-drawing';
 import { LOCAL_FILE_ACCEPT, LocalFile, LocalFileView } from './local-file';
 import { PatientCamera, PatientCameraControls } from './patient-camera';
 import { RecordingControls, RecordingStatus } from './recording';
+import { SettingsDialog } from './settings';
 
 type Tab = 'patient' | 'messages' | 'documents';
 const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
@@ -26,7 +27,7 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
  */
 @Component({
   selector: 'tc-practitioner-call',
-  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing, PatientCameraControls, RecordingControls, RecordingStatus],
+  imports: [TranslatePipe, Icon, CallStage, ConversationPanel, DocumentsList, ShareFileButton, LocalFileView, CallDrawing, PatientCameraControls, RecordingControls, RecordingStatus, SettingsDialog],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="layout">
@@ -61,6 +62,7 @@ const TABS: readonly Tab[] = ['patient', 'messages', 'documents'];
           </button>
           <tc-recording-controls />
           <tc-patient-camera-controls />
+          <tc-settings />
           <button type="button" class="tool danger hang-up" (click)="hangUp.emit()">
             <tc-icon name="hang-up" /><span>{{ 'live.hangUp' | t }}</span>
           </button>
