@@ -324,11 +324,14 @@ class P2pDriver implements ConferenceDriver {
       const stream = streams[0] ?? new MediaStream([track]);
       const kind = track.kind === 'audio' ? 'audio' : 'video';
       const source = kind === 'video' && streams[0] !== undefined && streams[0].id === this.remoteScreenStreamId ? 'screen' : 'camera';
-      const remote: RemoteTrack = { id: track.id, kind, source, stream };
-      this.remote.set(track.id, remote);
+      // Named by track and stream: a receiver reused for a later share keeps its track but comes in a new stream,
+      // and is a new arrival for the page.
+      const id = `${track.id}/${stream.id}`;
+      const remote: RemoteTrack = { id, kind, source, stream };
+      this.remote.set(id, remote);
       this.events.emit('remote-track-added', remote);
       remote.stream.addEventListener('removetrack', (event) => {
-        if (event.track.id === track.id && this.remote.delete(track.id)) this.events.emit('remote-track-removed', remote);
+        if (event.track.id === track.id && this.remote.delete(id)) this.events.emit('remote-track-removed', remote);
       });
     });
     pc.addEventListener('negotiationneeded', async () => {

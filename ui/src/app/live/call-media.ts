@@ -41,7 +41,7 @@ export class CallMedia {
   /** The other side's sound, as one stream (played by the stage, whatever is shown large). */
   readonly remoteAudio = computed(() => {
     const tracks = this.remoteTracks().filter((t) => t.kind === 'audio')
-      .flatMap((t) => t.stream.getAudioTracks().filter((a) => a.id === t.id || t.stream.getAudioTracks().length === 1));
+      .flatMap((t) => t.stream.getAudioTracks().filter((a) => a.id === t.id || t.id.startsWith(`${a.id}/`) || t.stream.getAudioTracks().length === 1));
     return tracks.length > 0 ? new MediaStream(tracks) : null;
   });
   /** Something is shared by either side: the drawing and the pointer go over it. */
