@@ -2,129 +2,35 @@
  * The behaviour every conference driver shares, as Jasmine specs: join and leave, the lobby
  * (knock → approve, deny), remote tracks, mute toggles, messages, screen sharing beside the
  * camera (camera and screen told apart by `source`, and by frame size with real media: the fake
- * screen is 16:9, the fake camera 4:3). Each driver's spec calls
+ * screen is 16:9, the fake camera 4:3), and the media commands: mute at the source, camera
+ * switch, the patient's camera asked for zoom, camera effects (a test effect painting a solid
+ * colour, seen on the other side), send limits. Each driver's spec calls
  * `describeConferenceDriver` with an environment that makes one practitioner and one patient:
  * the jitsi driver against a scripted fake of lib-jitsi-meet (tests/fakes/lib-jitsi-meet.ts),
  * the p2p driver for real in two headless Chromium pages (tests/browser/p2p-driver.spec.ts).
  */
-import type { ConferenceEvents, ConferenceMessage, JoinOptions, MediaDevice, TrackSource } from './conference.ts';
-import type { Json, LoggedEvent } from './event-log.ts';
+import type { ConferenceMessage, TrackSource } from './conference.ts';
+import { describeMediaCommands } from './conference-behaviour-media.ts';
+import {
+  announcedTracks, CAMERA_AND_SCREEN, CAMERA_ONLY, enterCall, isObject, isVideo, waitForEvent, waitForTracks, WAIT_MS,
+  type ConferenceEnvironment, type ConferenceEnvironmentFactory, type DriverHandle,
+} from './conference-behaviour-support.ts';
+import type { Json } from './event-log.ts';
 
-/** One participant's driver, driven from the spec (directly, or inside a browser page). */
-export interface DriverHandle {
-  join(options: JoinOptions): Promise<void>;
-  leave(): Promise<void>;
-  knock(): Promise<void>;
-  approve(id: string): Promise<void>;
-  deny(id: string): Promise<void>;
-  setMicrophoneMuted(muted: boolean): Promise<void>;
-  setCameraMuted(muted: boolean): Promise<void>;
-  muted(): Promise<{ microphone: boolean; camera: boolean }>;
-  hasLocalStream(): Promise<boolean>;
-  send(message: ConferenceMessage): Promise<void>;
-  listDevices(): Promise<MediaDevice[]>;
-  /** Every event since the handle was made, in order. */
-  events(): Promise<LoggedEvent[]>;
-  /**
-   * Shares a screen: the browser's (its picker) without `testTrack`, or a video track of that
-   * size made where the driver runs (a canvas capture in a browser). Resolves with null, or with
-   * the code of the error the driver threw.
-   */
-  startScreenShare(testTrack?: { width: number; height: number }): Promise<string | null>;
-  stopScreenShare(): Promise<void>;
-  /** What the browser's own "Stop sharing" does: the shared track stops and fires `ended`. */
-  endScreenTrack(): Promise<void>;
-  /** Whether `screenStream()` gives our shared screen. */
-  hasScreenStream(): Promise<boolean>;
-  /** Real media only: the size of the other side's `source` video as displayed, once it plays. */
-  remoteVideoSize?(source: TrackSource): Promise<{ width: number; height: number }>;
-}
+export {
+  enterCall, waitForEvent,
+  type ConferenceEnvironment, type ConferenceEnvironmentFactory, type DriverHandle, type LocalTrackState, type RemotePicture, type SentVideo, type TestEffect,
+} from './conference-behaviour-support.ts';
 
-/** One call: a practitioner and a patient, neither joined yet. */
-export interface ConferenceEnvironment {
-  practitioner: DriverHandle;
-  patient: DriverHandle;
-  /** Where it can: the patient's page starts over (a reload: a fresh media connection) and is back in the call; its new handle. */
-  reloadPatient?(): Promise<DriverHandle>;
-  close(): Promise<void>;
-}
-
-/** Makes environments; `start`/`stop` run once around the suite (e.g. the browser). */
-export interface ConferenceEnvironmentFactory {
-  start?(): Promise<void>;
-  create(): Promise<ConferenceEnvironment>;
-  stop?(): Promise<void>;
-}
-
-const WAIT_MS = 15_000;
-
-/** Waits until `handle` has logged an event named `event` matching `accept`, and returns its payload. */
-export async function waitForEvent<K extends keyof ConferenceEvents>(
-  handle: DriverHandle, event: K, accept: (payload: Json) => boolean = () => true, timeoutMs = WAIT_MS,
-): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await handle.events()).find((e) => e.event === event && accept(e.payload));
-    if (found) return found.payload;
-    if (Date.now() > deadline) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function isObject(value: Json): value is { [key: string]: Json } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const isVideo = (payload: Json) => isObject(payload) && payload['kind'] === 'video';
 const isScreen = (payload: Json) => isObject(payload) && payload['source'] === 'screen';
 const idOf = (payload: Json): string | null => (isObject(payload) && typeof payload['id'] === 'string' ? payload['id'] : null);
 const TEST_TRACK = { width: 400, height: 400 };
-
-/** The other side's tracks as the events announced them (added and not removed since), as `kind:source`, sorted. */
-async function announcedTracks(handle: DriverHandle): Promise<string[]> {
-  const tracks = new Map<string, string>();
-  for (const { event, payload } of await handle.events()) {
-    if (!isObject(payload)) continue;
-    const id = String(payload['id']);
-    if (event === 'remote-track-added') tracks.set(id, `${String(payload['kind'])}:${String(payload['source'])}`);
-    if (event === 'remote-track-removed') tracks.delete(id);
-  }
-  return [...tracks.values()].sort();
-}
-
-/** Waits until `handle` has announced exactly `expected` (`kind:source`, sorted). */
-async function waitForTracks(handle: DriverHandle, expected: string[]): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (JSON.stringify(await announcedTracks(handle)) !== JSON.stringify(expected)) {
-    if (Date.now() > deadline) throw new Error(`remote tracks ${JSON.stringify(await announcedTracks(handle))}, expected ${JSON.stringify(expected)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The width/height ratio of the other side's `source` video, when the environment has real media. */
 async function aspect(handle: DriverHandle, source: TrackSource): Promise<number | null> {
   if (!handle.remoteVideoSize) return null;
   const { width, height } = await handle.remoteVideoSize(source);
   return width / height;
-}
-
-const CAMERA_AND_SCREEN = ['audio:camera', 'video:camera', 'video:screen'];
-const CAMERA_ONLY = ['audio:camera', 'video:camera'];
-
-/** Practitioner and patient in the call through the lobby; returns the knock that was approved. */
-export async function enterCall(env: ConferenceEnvironment): Promise<{ id: string; name: string }> {
-  await env.practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
-  await env.patient.join({ role: 'patient', displayName: 'Camille M.' });
-  await env.patient.knock();
-  const knock = await waitForEvent(env.practitioner, 'knocking');
-  if (!isObject(knock) || typeof knock['id'] !== 'string') throw new Error('knocking without an id');
-  await env.practitioner.approve(knock['id']);
-  await waitForEvent(env.patient, 'approved');
-  await waitForEvent(env.practitioner, 'remote-track-added', isVideo);
-  await waitForEvent(env.patient, 'remote-track-added', isVideo);
-  await waitForEvent(env.practitioner, 'connection', (s) => s === 'connected');
-  await waitForEvent(env.patient, 'connection', (s) => s === 'connected');
-  return { id: knock['id'], name: String(knock['name'] ?? '') };
 }
 
 /** Sends `message` from `from` until `to` logs it (a data channel may open just after the media). */
@@ -333,6 +239,8 @@ export function describeConferenceDriver(name: string, factory: ConferenceEnviro
         expect((await env.patient.events()).map((e) => e.event)).not.toContain('screen-share');
       });
     });
+
+    describeMediaCommands(() => env);
 
     it('lists cameras and microphones', async () => {
       await env.patient.join({ role: 'patient', displayName: 'Camille M.' });

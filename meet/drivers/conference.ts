@@ -60,7 +60,9 @@ export type ConferenceErrorCode =
   /** The track given to `startScreenShare(track)` is not a live video track. */
   | 'SCREEN_TRACK_INVALID'
   /** The driver cannot send a given track (the jitsi deployment's library is too old); share the screen instead. */
-  | 'SCREEN_TRACK_UNSUPPORTED';
+  | 'SCREEN_TRACK_UNSUPPORTED'
+  /** The camera effect failed to start (it threw, or gave no live video track); the camera is sent as it is, `cause` says why. */
+  | 'CAMERA_EFFECT_FAILED';
 
 /** An error of a conference driver, with a code and the original error as `cause`. */
 export class ConferenceError extends Error {
@@ -83,6 +85,39 @@ export interface Knock {
 /** A small JSON message to the other side (not chat: chat goes through the connector). */
 export type ConferenceMessage = Readonly<Record<string, unknown>>;
 
+/**
+ * Something that remakes the camera's picture before it leaves (a blurred or replaced
+ * background): lib-jitsi-meet's stream effect, in our words. The driver gives it the camera's
+ * stream and sends what it returns instead; the self view shows the same, so the practitioner
+ * sees what the patient sees.
+ *
+ * The driver starts it again after a `stop()` when the camera changes (a camera switch; on
+ * jitsi also turning the camera back on, since lib-jitsi-meet closes a muted camera), never twice
+ * without a `stop()` between. Turning the camera off still acts at the source: the effect then
+ * gets (and sends) a black picture, or is stopped until the camera is back.
+ */
+export interface CameraEffect {
+  /** Takes a stream holding the camera's video track; returns a stream with the one video track to send instead. */
+  start(camera: MediaStream): MediaStream;
+  /** Stops the effect's work and its output track (the camera's own track is the driver's). */
+  stop(): void;
+}
+
+/**
+ * Limits on the camera video we send (the practitioner's "Avancé" settings); null: none (the
+ * browser's own adaptation). The shared screen is not limited. Each driver's module says how
+ * its library applies them (p2p: the camera's RTCRtpSender; jitsi: lib-jitsi-meet's own knobs).
+ */
+export interface SendQuality {
+  /** Cap on the camera video we send, kbit/s. */
+  maxVideoKbps: number | null;
+  /**
+   * The highest height of the camera video we send, pixels: the picture is scaled down on its
+   * way out; the camera itself (the self view, photos, its zoom) keeps its resolution.
+   */
+  maxVideoHeight: number | null;
+}
+
 /** Options of {@link ConferenceDriver.join}. */
 export interface JoinOptions {
   role: ConferenceRole;
@@ -100,7 +135,10 @@ export interface JoinOptions {
 export interface ConferenceEvents {
   /** The media connection changed state. */
   connection: ConnectionState;
-  /** The local camera/microphone stream changed (join, camera or microphone switch); never the screen. */
+  /**
+   * The local camera/microphone stream changed (join, camera or microphone switch, camera
+   * effect; on jitsi also the camera turned off and on, as lib-jitsi-meet closes a muted camera); never the screen.
+   */
   'local-stream': MediaStream | null;
   /** A track of the other side arrived (its `source` says camera or screen). */
   'remote-track-added': RemoteTrack;
@@ -130,12 +168,27 @@ export interface ConferenceDriver {
   /** Leaves the call, stops every local track, removes no listener. Safe to call twice. */
   leave(): Promise<void>;
 
-  /** The local camera/microphone stream (for the self view), null before `join()`. */
+  /** The local camera/microphone stream (for the self view): the microphone and the camera as sent (an effect's picture while one runs); null before `join()`. */
   localStream(): MediaStream | null;
   /** Cameras, microphones and speakers. */
   listDevices(): Promise<MediaDevice[]>;
   switchCamera(deviceId: string): Promise<void>;
   switchMicrophone(deviceId: string): Promise<void>;
+
+  /**
+   * Sends the camera through `effect` from now on (null: the camera as it is), over camera
+   * switches and reconnections; the effect replaced is stopped, and so is the effect on
+   * `leave()` (a later `join()` starts it again). `localStream()` holds the effect's video track
+   * beside the microphone. Resolves once the new picture is on its way, after `local-stream`
+   * with it. Before `join()`: kept for the join. Rejects with a {@link ConferenceError}
+   * `CAMERA_EFFECT_FAILED` when the effect fails to start (the camera is then sent as it is).
+   */
+  setCameraEffect(effect: CameraEffect | null): Promise<void>;
+  /**
+   * Applies limits to the camera video we send, now and for the rest of the call (over camera
+   * switches and reconnections); before `join()`, kept for it. See {@link SendQuality}.
+   */
+  setSendQuality(quality: SendQuality): Promise<void>;
 
   setMicrophoneMuted(muted: boolean): Promise<void>;
   setCameraMuted(muted: boolean): Promise<void>;

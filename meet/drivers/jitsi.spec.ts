@@ -1,9 +1,11 @@
 import type { JitsiConfig } from '../../config/schema.ts';
-import { createFakeJitsiDeployment, fakeMediaStream, fakeMediaStreamTrack, type FakeJitsiDeployment, type FakeLibraryOptions } from '../../tests/fakes/lib-jitsi-meet.ts';
+import {
+  createFakeJitsiDeployment, fakeContent, fakeMediaStream, fakeMediaStreamTrack, type FakeJitsiDeployment, type FakeLibraryOptions,
+} from '../../tests/fakes/lib-jitsi-meet.ts';
 import { newRoomName } from '../rooms.ts';
 import { mintJitsiToken } from '../tokens.ts';
-import { ConferenceError, type ConferenceDriver, type ConferenceRole } from './conference.ts';
-import { describeConferenceDriver, waitForEvent, type DriverHandle } from './conference-behaviour.ts';
+import { ConferenceError, type CameraEffect, type ConferenceDriver, type ConferenceRole, type RemoteTrack } from './conference.ts';
+import { describeConferenceDriver, waitForEvent, type DriverHandle, type RemotePicture, type TestEffect } from './conference-behaviour.ts';
 import { logConferenceEvents } from './event-log.ts';
 import { createJitsiDriver, jitsiConnectionOptions } from './jitsi.ts';
 
@@ -22,18 +24,40 @@ function tokenFor(role: ConferenceRole, room: string): Promise<string> {
   return mintJitsiToken(jitsi, { room, user, role, startsAt: new Date(Date.now() + 10 * 60_000), durationMinutes: 20, timezone: 'UTC' });
 }
 
-function driverFor(deployment: FakeJitsiDeployment, role: ConferenceRole, room: string, loaded: string[] = [], library: FakeLibraryOptions = {}): ConferenceDriver {
-  return createJitsiDriver({
+/** A jitsi driver on its own fake page; `participant()` is the id its calls are recorded under once it loaded the library. */
+function driverFor(deployment: FakeJitsiDeployment, role: ConferenceRole, room: string, loaded: string[] = [], library: FakeLibraryOptions = {}): ConferenceDriver & { participant(): string } {
+  let participant = '';
+  const driver = createJitsiDriver({
     domain: jitsi.domain,
     room,
     libraryUrl: LIBRARY_URL,
     getToken: () => tokenFor(role, room),
     loadLibrary: async (url) => {
       loaded.push(url);
-      return deployment.library(library);
+      const lib = deployment.library(library);
+      participant = lib.participant;
+      return lib;
     },
     newMediaStream: fakeMediaStream,
   });
+  return Object.assign(driver, { participant: () => participant });
+}
+
+/** A test effect as a page would write one, in Node: its output is a fake track carrying `solid:<colour>`. */
+function testEffect(colour: TestEffect, calls: string[]): CameraEffect {
+  let output: MediaStreamTrack | null = null;
+  return {
+    start(camera) {
+      calls.push(`start:${colour}:${camera.getVideoTracks()[0]?.getSettings().deviceId}`);
+      if (colour === 'broken') throw new Error('the effect cannot start');
+      output = fakeMediaStreamTrack('video', { content: `solid:${colour}`, settings: { width: 1280, height: 720 } });
+      return fakeMediaStream([output]);
+    },
+    stop() {
+      calls.push(`stop:${colour}`);
+      output?.stop();
+    },
+  };
 }
 
 /** The code of the ConferenceError `run` rejects with, or null when it resolves. */
@@ -47,8 +71,19 @@ async function errorCode(run: Promise<void>): Promise<string | null> {
   }
 }
 
-function handleOf(driver: ConferenceDriver): DriverHandle {
+function handleOf(driver: ConferenceDriver & { participant(): string }, deployment: FakeJitsiDeployment): DriverHandle {
   const log = logConferenceEvents(driver);
+  const effectCalls: string[] = [];
+  const remote = new Map<string, RemoteTrack>();
+  driver.on('remote-track-added', (track) => remote.set(`${track.kind}:${track.source}`, track));
+  driver.on('remote-track-removed', (track) => {
+    if (remote.get(`${track.kind}:${track.source}`) === track) remote.delete(`${track.kind}:${track.source}`);
+  });
+  /** What the other side's camera track of `kind` carries here (what its sender sends, in the fake). */
+  const remoteContent = (kind: 'audio' | 'video') => {
+    const track = remote.get(`${kind}:camera`)?.stream.getTracks().find((t) => t.kind === kind);
+    return track ? fakeContent(track) : 'none';
+  };
   return {
     join: (o) => driver.join(o),
     leave: () => driver.leave(),
@@ -71,6 +106,20 @@ function handleOf(driver: ConferenceDriver): DriverHandle {
       track?.dispatchEvent(new Event('ended'));
     },
     hasScreenStream: async () => driver.screenStream() !== null,
+    switchCamera: (id) => driver.switchCamera(id),
+    localTracks: async () => (driver.localStream()?.getTracks() ?? []).map((t) => ({
+      kind: t.kind === 'audio' ? 'audio' : 'video',
+      enabled: t.enabled,
+      live: t.readyState === 'live',
+      deviceId: t.getSettings().deviceId ?? null,
+      askedZoom: (t.getConstraints() as { zoom?: unknown }).zoom === true,
+    })),
+    setCameraEffect: (effect) => errorCode(driver.setCameraEffect(effect ? testEffect(effect, effectCalls) : null)),
+    effectCalls: async () => [...effectCalls],
+    setSendQuality: (quality) => driver.setSendQuality(quality),
+    sentVideo: async () => deployment.sentVideo(driver.participant()),
+    remotePicture: async () => remoteContent('video') as RemotePicture,
+    remoteSound: async () => remoteContent('audio') === 'sound',
   };
 }
 
@@ -78,17 +127,20 @@ describeConferenceDriver('jitsi', {
   async create() {
     const deployment = createFakeJitsiDeployment();
     const room = newRoomName();
-    const practitioner = handleOf(driverFor(deployment, 'practitioner', room));
-    let patient = handleOf(driverFor(deployment, 'patient', room));
+    const practitioner = handleOf(driverFor(deployment, 'practitioner', room), deployment);
+    let patient = handleOf(driverFor(deployment, 'patient', room), deployment);
     return {
       practitioner,
       patient,
+      async refuseCameraZoom() {
+        deployment.refuseCameraZoom(true);
+      },
       // A reload: the old page leaves the room, the new one knocks again and is let in.
       async reloadPatient() {
         await patient.leave();
         const knocked = await practitioner.events();
         const oldKnocks = knocked.filter((e) => e.event === 'knocking').map((e) => JSON.stringify(e.payload));
-        patient = handleOf(driverFor(deployment, 'patient', room));
+        patient = handleOf(driverFor(deployment, 'patient', room), deployment);
         await patient.join({ role: 'patient', displayName: 'Camille M.' });
         await patient.knock();
         const knock = await waitForEvent(practitioner, 'knocking', (p) => !oldKnocks.includes(JSON.stringify(p)));
@@ -137,7 +189,7 @@ describe('jitsi driver specifics', () => {
     await practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
     expect(deployment.calls.some((c) => c.method === 'enableLobby')).toBeTrue();
     expect(deployment.lobbyEnabled(room)).toBeTrue();
-    const patient = handleOf(driverFor(deployment, 'patient', room));
+    const patient = handleOf(driverFor(deployment, 'patient', room), deployment);
     await patient.join({ role: 'patient', displayName: 'Camille M.' });
     expect((await patient.events()).map((e) => e.event)).not.toContain('approved');
     await patient.knock();
@@ -154,8 +206,8 @@ describe('jitsi driver specifics', () => {
   });
 
   it('approves the knock through lobbyApproveAccess with the lobby id', async () => {
-    const practitioner = handleOf(driverFor(deployment, 'practitioner', room));
-    const patient = handleOf(driverFor(deployment, 'patient', room));
+    const practitioner = handleOf(driverFor(deployment, 'practitioner', room), deployment);
+    const patient = handleOf(driverFor(deployment, 'patient', room), deployment);
     await practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
     await patient.join({ role: 'patient', displayName: 'Camille M.' });
     await patient.knock();
@@ -171,7 +223,7 @@ describe('jitsi driver specifics', () => {
 
   it('rejects join when the connection fails (e.g. a refused token)', async () => {
     deployment.failNextConnections(1);
-    const driver = handleOf(driverFor(deployment, 'patient', room));
+    const driver = handleOf(driverFor(deployment, 'patient', room), deployment);
     await expectAsync(driver.join({ role: 'patient', displayName: 'Camille M.' })).toBeRejectedWithError(/connection failed/);
     expect((await driver.events()).map((e) => String(e.payload))).toContain('failed');
   });
@@ -188,7 +240,7 @@ describe('jitsi driver specifics', () => {
   describe('screen sharing', () => {
     async function inCall(library: FakeLibraryOptions = {}): Promise<{ practitioner: ConferenceDriver; patient: DriverHandle }> {
       const practitioner = driverFor(deployment, 'practitioner', room, [], library);
-      const patient = handleOf(driverFor(deployment, 'patient', room));
+      const patient = handleOf(driverFor(deployment, 'patient', room), deployment);
       await practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
       await patient.join({ role: 'patient', displayName: 'Camille M.' });
       await patient.knock();
@@ -269,6 +321,182 @@ describe('jitsi driver specifics', () => {
       expect(mine('addTrack').length).toBe(3);
       await patient.leave();
       await practitioner.leave();
+    });
+  });
+
+  describe('the camera', () => {
+    /** Practitioner and patient in the call; the patient's driver is returned bare, the practitioner's as a handle. */
+    async function inCall(before: (patient: ConferenceDriver) => Promise<void> = async () => undefined): Promise<{ practitioner: DriverHandle; patient: ConferenceDriver & { participant(): string } }> {
+      const practitioner = handleOf(driverFor(deployment, 'practitioner', room), deployment);
+      const patient = driverFor(deployment, 'patient', room);
+      await before(patient);
+      await practitioner.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+      await patient.join({ role: 'patient', displayName: 'Camille M.' });
+      await patient.knock();
+      const knock = await waitForEvent(practitioner, 'knocking');
+      await practitioner.approve((knock as { id: string }).id);
+      await waitForEvent(practitioner, 'remote-track-added', (p) => typeof p === 'object' && p !== null && !Array.isArray(p) && p['kind'] === 'video');
+      return { practitioner, patient };
+    }
+    const callsOf = (participant: string, method: string) => deployment.calls.filter((c) => c.participant === participant && c.method === method).map((c) => c.args);
+    const methodsOf = (participant: string, methods: string[]) => deployment.calls.filter((c) => c.participant === participant && methods.includes(c.method)).map((c) => c.method);
+    const videoAsked = (participant: string) => callsOf(participant, 'getUserMedia').map(([constraints]) => (constraints as { video: MediaTrackConstraints | false }).video).filter((v) => v !== false);
+
+    it('asks the library for the patient\'s camera with zoom (createLocalTracks constraints, on join, switch and unmute), the practitioner\'s without', async () => {
+      const { practitioner, patient } = await inCall();
+      const me = patient.participant();
+      expect(callsOf(me, 'createLocalTracks')[0]).toEqual([jasmine.objectContaining({ devices: ['audio', 'video'], constraints: { video: { zoom: true } } })]);
+      // The library adds its own size and frame rate to the constraints it is given (RTCUtils.js getConstraints).
+      expect(videoAsked(me)[0]).toEqual(jasmine.objectContaining({ zoom: true, height: { ideal: 720, max: 720, min: 180 } }));
+      await patient.switchCamera('cam-2');
+      expect(callsOf(me, 'createLocalTracks').at(-1)).toEqual([{ devices: ['video'], cameraDeviceId: 'cam-2', constraints: { video: { zoom: true } } }]);
+      await patient.setCameraMuted(true);
+      await patient.setCameraMuted(false);
+      // Unmuting opens the camera again with the constraints it was opened with (JitsiLocalTrack._constraints).
+      expect(videoAsked(me).at(-1)).toEqual(jasmine.objectContaining({ zoom: true, deviceId: { exact: 'cam-2' } }));
+      expect(videoAsked(me).length).toBe(3);
+      for (const video of videoAsked('p1')) expect('zoom' in video).toBeFalse();
+      await patient.leave();
+      await practitioner.leave();
+    });
+
+    it('asks again without zoom when the camera is refused with it (CONSTRAINT_FAILED)', async () => {
+      deployment.refuseCameraZoom(true);
+      const { practitioner, patient } = await inCall();
+      const me = patient.participant();
+      const asked = callsOf(me, 'createLocalTracks').map(([options]) => options);
+      expect(asked).toEqual([
+        jasmine.objectContaining({ devices: ['audio', 'video'], constraints: { video: { zoom: true } } }),
+        jasmine.objectContaining({ devices: ['audio', 'video'] }),
+      ]);
+      expect('constraints' in (asked[1] as object)).toBeFalse();
+      expect(patient.localStream()?.getVideoTracks().length).toBe(1);
+      await patient.leave();
+      await practitioner.leave();
+    });
+
+    it('runs the effect as the library\'s stream effect: setEffect on the camera track, startEffect with its stream, stopEffect on replacement', async () => {
+      const effects: string[] = [];
+      const { practitioner, patient } = await inCall();
+      const me = patient.participant();
+      await patient.setCameraEffect(testEffect('magenta', effects));
+      expect(callsOf(me, 'setEffect')).toEqual([['video', 'camera', 'effect']]);
+      expect(effects).toEqual(['start:magenta:cam-1']);
+      // What the track holds is what is sent, and what the self view shows.
+      expect(await practitioner.remotePicture()).toBe('solid:magenta');
+      expect(fakeContent(patient.localStream()?.getVideoTracks()[0] as MediaStreamTrack)).toBe('solid:magenta');
+      // The library stops the effect it replaces before it starts the new one (JitsiLocalTrack._switchStreamEffect).
+      await patient.setCameraEffect(testEffect('cyan', effects));
+      expect(effects).toEqual(['start:magenta:cam-1', 'stop:magenta', 'start:cyan:cam-1']);
+      await patient.setCameraEffect(null);
+      expect(effects.at(-1)).toBe('stop:cyan');
+      expect(await practitioner.remotePicture()).toBe('camera');
+      await patient.leave();
+      await practitioner.leave();
+    });
+
+    it('gives a new camera its effect before it replaces the old one in the conference', async () => {
+      const effects: string[] = [];
+      const { practitioner, patient } = await inCall();
+      const me = patient.participant();
+      await patient.setCameraEffect(testEffect('magenta', effects));
+      await patient.switchCamera('cam-2');
+      expect(methodsOf(me, ['setEffect', 'replaceTrack'])).toEqual(['setEffect', 'setEffect', 'replaceTrack', 'setEffect']);
+      expect(callsOf(me, 'setEffect').at(-1)).toEqual(['video', 'camera', null]); // the old track's dispose takes it off
+      expect(effects).toEqual(['start:magenta:cam-1', 'stop:magenta', 'start:magenta:cam-2']);
+      expect(await practitioner.remotePicture()).toBe('solid:magenta');
+      // The library closes a muted camera: the effect stops, and starts again on the camera opened anew.
+      await patient.setCameraMuted(true);
+      expect(effects.at(-1)).toBe('stop:magenta');
+      expect(await practitioner.remotePicture()).toBe('none');
+      expect(patient.localStream()?.getVideoTracks()).toEqual([]);
+      await patient.setCameraMuted(false);
+      expect(effects.at(-1)).toBe('start:magenta:cam-2');
+      expect(await practitioner.remotePicture()).toBe('solid:magenta');
+      await patient.leave();
+      expect(effects.at(-1)).toBe('stop:magenta');
+      await practitioner.leave();
+    });
+
+    it('sets an effect on a muted camera for when it is back (the library keeps it)', async () => {
+      const effects: string[] = [];
+      const { practitioner, patient } = await inCall();
+      await patient.setCameraMuted(true);
+      await patient.setCameraEffect(testEffect('cyan', effects));
+      expect(effects).toEqual([]);
+      await patient.setCameraMuted(false);
+      expect(effects).toEqual(['start:cyan:cam-1']);
+      expect(await practitioner.remotePicture()).toBe('solid:cyan');
+      await patient.leave();
+      await practitioner.leave();
+    });
+  });
+
+  describe('send limits', () => {
+    async function joined(before: (driver: ConferenceDriver) => Promise<void> = async () => undefined): Promise<ConferenceDriver & { participant(): string }> {
+      const driver = driverFor(deployment, 'practitioner', room);
+      await before(driver);
+      await driver.join({ role: 'practitioner', displayName: 'Dr Claire Dubois' });
+      return driver;
+    }
+    const mine = (method: string) => deployment.calls.filter((c) => c.participant === 'p1' && c.method === method).map((c) => c.args);
+
+    it('gives a cap set before the join to the conference as videoQuality: every level of every codec at most the cap', async () => {
+      const driver = await joined((d) => d.setSendQuality({ maxVideoKbps: 150, maxVideoHeight: null }));
+      const [, options] = mine('initJitsiConference')[0] ?? [];
+      const quality = (options as { videoQuality: Record<string, { maxBitratesVideo?: Record<string, number> } & Record<string, unknown>> }).videoQuality;
+      // The library's low level is already below the cap for AV1 and VP9 (100 kbit/s): kept.
+      const capped = (low: number) => ({ low, standard: 150_000, high: 150_000, fullHd: 150_000, ultraHd: 150_000 });
+      const expected = { av1: capped(100_000), h264: capped(150_000), vp8: capped(150_000), vp9: capped(100_000) };
+      for (const [codec, levels] of Object.entries(expected)) {
+        expect(quality[codec]?.maxBitratesVideo).toEqual(levels);
+        expect((quality['maxBitratesVideo'] as Record<string, unknown>)[codec.toUpperCase()]).toEqual(levels); // libraries before #2350
+      }
+      expect(mine('setSenderVideoConstraint')).toEqual([]);
+      // The camera is sent at 720 (the library's "high" level), capped, whichever codec the call settles on.
+      for (const codec of ['av1', 'h264', 'vp8', 'vp9'] as const) {
+        deployment.negotiateCodec(codec);
+        expect(deployment.sentVideo(driver.participant())).toEqual({ height: 720, maxBitrateBps: 150_000, codec });
+      }
+      await driver.leave();
+    });
+
+    it('sends the height through setSenderVideoConstraint, before the join and during the call; clearing asks for 2160 (no preference)', async () => {
+      const driver = await joined((d) => d.setSendQuality({ maxVideoKbps: null, maxVideoHeight: 360 }));
+      expect(mine('initJitsiConference')[0]?.[1]).toEqual({});
+      expect(mine('setSenderVideoConstraint')).toEqual([[360]]);
+      expect(deployment.sentVideo(driver.participant())?.height).toBe(360);
+      await driver.setSendQuality({ maxVideoKbps: null, maxVideoHeight: 180 });
+      await driver.switchCamera('cam-2');
+      expect(deployment.sentVideo(driver.participant())?.height).toBe(180); // the library keeps it over a track replacement
+      await driver.setSendQuality({ maxVideoKbps: null, maxVideoHeight: null });
+      expect(mine('setSenderVideoConstraint')).toEqual([[360], [180], [2160]]);
+      expect(deployment.sentVideo(driver.participant())?.height).toBe(720);
+      await driver.leave();
+    });
+
+    it('lowers the height to the library\'s level within a cap set during the call (the conference takes no new rates)', async () => {
+      const driver = await joined();
+      deployment.negotiateCodec('vp8');
+      await driver.setSendQuality({ maxVideoKbps: 600, maxVideoHeight: null });
+      // Within 600 kbit/s for every codec: the low level (H.264 400, VP8 200, AV1 and VP9 100); standard is 800 for H.264.
+      expect(mine('setSenderVideoConstraint').at(-1)).toEqual([270]);
+      expect(deployment.sentVideo(driver.participant())).toEqual({ height: 270, maxBitrateBps: 200_000, codec: 'vp8' });
+      await driver.setSendQuality({ maxVideoKbps: 2500, maxVideoHeight: 360 });
+      expect(mine('setSenderVideoConstraint').at(-1)).toEqual([360]); // the lower of the height asked and the cap's (720)
+      await driver.setSendQuality({ maxVideoKbps: 50, maxVideoHeight: null });
+      expect(mine('setSenderVideoConstraint').at(-1)).toEqual([180]); // below every rate: the lowest camera level
+      await driver.leave();
+    });
+
+    it('keeps a cap the conference started with when the call raises it, and lowers the height only below it', async () => {
+      const driver = await joined((d) => d.setSendQuality({ maxVideoKbps: 300, maxVideoHeight: null }));
+      await driver.setSendQuality({ maxVideoKbps: 1000, maxVideoHeight: null });
+      expect(mine('setSenderVideoConstraint').at(-1)).toEqual([2160]);
+      expect(deployment.sentVideo(driver.participant())?.maxBitrateBps).toBe(300_000);
+      await driver.setSendQuality({ maxVideoKbps: 100, maxVideoHeight: null });
+      expect(mine('setSenderVideoConstraint').at(-1)).toEqual([180]);
+      await driver.leave();
     });
   });
 });

@@ -20,12 +20,21 @@
  * in multi-stream mode), and TRACK_REMOVED after `conference.removeTrack`. A track the page made
  * (a canvas capture) is wrapped with `JitsiMeetJS.createLocalTracksFromMediaStreams` as a desktop
  * track; a deployment whose library predates it (#2409, December 2023) cannot send one.
+ *
+ * The camera: the patient's asks for its zoom and the camera effect runs as the library's stream
+ * effect (jitsi-camera.ts); the send limits become the library's conference option and sender
+ * constraint (jitsi-quality.ts). `localStream()` holds the microphone and the camera as sent (the
+ * effect's picture while one runs); the library closes a muted camera, so the stream then holds
+ * the microphone alone, and `local-stream` follows each change.
  */
 import {
   ConferenceError,
-  type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type JoinOptions, type MediaDevice, type RemoteTrack,
+  type CameraEffect, type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type JoinOptions, type MediaDevice,
+  type RemoteTrack, type SendQuality,
 } from './conference.ts';
 import { Emitter } from './emitter.ts';
+import { applyCameraEffect, createCameraTracks, removeFailedEffect, type CameraStreamEffect } from './jitsi-camera.ts';
+import { conferenceOptions, LIBRARY_MAX_HEIGHT, senderHeight } from './jitsi-quality.ts';
 import type { JitsiConference, JitsiConnection, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack } from './jitsi-types.ts';
 import { shareableTrack, whenEnded } from './screen-share.ts';
 
@@ -38,7 +47,7 @@ export interface JitsiDriverOptions {
   getToken(): Promise<string>;
   /** Loads the library; by default a `<script>` tag with `libraryUrl` (tests give a fake). */
   loadLibrary?: (url: string) => Promise<JitsiMeetJSGlobal>;
-  /** Makes a MediaStream of tracks (to wrap a given screen track); `new MediaStream(tracks)` by default (tests in Node give one). */
+  /** Makes a MediaStream of tracks (a given screen track, the local stream); `new MediaStream(tracks)` by default (tests in Node give one). */
   newMediaStream?: (tracks: MediaStreamTrack[]) => MediaStream;
 }
 
@@ -95,6 +104,16 @@ class JitsiDriver implements ConferenceDriver {
   private microphoneMuted = false;
   private cameraMuted = false;
   private joined = false;
+  /** The microphone and the camera as sent, rebuilt when either changes. */
+  private local: MediaStream | null = null;
+  private effect: CameraEffect | null = null;
+  /** The effect's adapter on the current camera track. */
+  private cameraEffect: CameraStreamEffect | null = null;
+  private quality: SendQuality = { maxVideoKbps: null, maxVideoHeight: null };
+  /** The cap in the current conference's options (the library takes no other during the conference). */
+  private conferenceKbps: number | null = null;
+  /** Camera changes (join, switch, effect, mute), one at a time: the library refuses a second setEffect while one runs. */
+  private cameraSteps: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: JitsiDriverOptions) {}
 
@@ -126,15 +145,29 @@ class JitsiDriver implements ConferenceDriver {
     });
     connection.addEventListener(CONNECTION_DISCONNECTED, () => this.events.emit('connection', 'disconnected'));
 
-    this.tracks = await lib.createLocalTracks({ devices: ['audio', 'video'], cameraDeviceId: options.cameraId, micDeviceId: options.microphoneId });
+    this.tracks = await createCameraTracks(lib, this.role, { devices: ['audio', 'video'], cameraDeviceId: options.cameraId, micDeviceId: options.microphoneId });
     this.microphoneMuted = options.microphoneMuted ?? false;
     this.cameraMuted = options.cameraMuted ?? false;
-    await this.applyMute();
-    this.events.emit('local-stream', this.localStream());
+    await this.cameraStep(async () => {
+      const camera = this.track('video');
+      // Before the conference the library switches the stream locally; an effect that fails leaves the camera as it is.
+      if (camera && this.effect) {
+        this.cameraEffect = await applyCameraEffect(camera, this.effect).catch((error: unknown) => {
+          console.warn('camera effect failed at join', error instanceof Error ? error.message : 'error');
+          this.effect = null;
+          return null;
+        });
+      }
+      await this.applyMute();
+    });
+    this.refreshLocal();
 
-    const conference = connection.initJitsiConference(this.options.room, {});
+    this.conferenceKbps = this.quality.maxVideoKbps;
+    const conference = connection.initJitsiConference(this.options.room, conferenceOptions(this.conferenceKbps));
     this.conference = conference;
     this.listen(lib, conference);
+    const height = senderHeight(this.quality, this.conferenceKbps);
+    if (height < LIBRARY_MAX_HEIGHT) await conference.setSenderVideoConstraint(height);
     conference.setDisplayName(options.displayName);
     for (const track of this.tracks) await conference.addTrack(track);
 
@@ -171,8 +204,12 @@ class JitsiDriver implements ConferenceDriver {
     const screen = this.screen;
     this.screen = null;
     screen?.stopListening();
+    // dispose() takes a track's effect off first (JitsiLocalTrack.dispose): the effect stops.
     for (const track of [...this.tracks, ...(screen ? [screen.track] : [])]) await track.dispose().catch(() => undefined);
     this.tracks = [];
+    this.cameraEffect = null;
+    this.conferenceKbps = null;
+    this.local = null;
     if (screen) this.events.emit('screen-share', false);
     this.remote.clear();
     this.connection?.disconnect();
@@ -182,7 +219,7 @@ class JitsiDriver implements ConferenceDriver {
   }
 
   localStream(): MediaStream | null {
-    return this.track('video')?.getOriginalStream() ?? null;
+    return this.local;
   }
 
   async listDevices(): Promise<MediaDevice[]> {
@@ -198,21 +235,68 @@ class JitsiDriver implements ConferenceDriver {
   }
 
   async switchCamera(deviceId: string): Promise<void> {
-    await this.switchDevice('video', { devices: ['video'], cameraDeviceId: deviceId });
+    await this.cameraStep(async () => {
+      const lib = this.lib;
+      if (!lib) return;
+      const [next] = await createCameraTracks(lib, this.role, { devices: ['video'], cameraDeviceId: deviceId });
+      if (!next) return;
+      // On the new track before it goes in: the conference never gets the new camera without its effect.
+      let failure: unknown = null;
+      let adapter: CameraStreamEffect | null = null;
+      if (this.effect) {
+        adapter = await applyCameraEffect(next, this.effect).catch((error: unknown) => {
+          failure = error;
+          this.effect = null;
+          return null;
+        });
+      }
+      this.cameraEffect = adapter;
+      await this.replaceLocal('video', next);
+      if (failure) throw failure;
+    });
   }
 
   async switchMicrophone(deviceId: string): Promise<void> {
-    await this.switchDevice('audio', { devices: ['audio'], micDeviceId: deviceId });
+    const lib = this.lib;
+    if (!lib) return;
+    const [next] = await lib.createLocalTracks({ devices: ['audio'], micDeviceId: deviceId });
+    if (next) await this.replaceLocal('audio', next);
+  }
+
+  async setCameraEffect(effect: CameraEffect | null): Promise<void> {
+    await this.cameraStep(async () => {
+      this.effect = effect;
+      const camera = this.track('video');
+      if (!camera) return;
+      try {
+        this.cameraEffect = await applyCameraEffect(camera, effect);
+      } catch (error) {
+        this.effect = null;
+        this.cameraEffect = null;
+        throw error;
+      } finally {
+        this.refreshLocal();
+      }
+    });
+  }
+
+  async setSendQuality(quality: SendQuality): Promise<void> {
+    this.quality = { maxVideoKbps: quality.maxVideoKbps, maxVideoHeight: quality.maxVideoHeight };
+    await this.conference?.setSenderVideoConstraint(senderHeight(this.quality, this.conferenceKbps));
   }
 
   async setMicrophoneMuted(muted: boolean): Promise<void> {
     this.microphoneMuted = muted;
     await this.applyMute();
+    this.refreshLocal();
   }
 
   async setCameraMuted(muted: boolean): Promise<void> {
     this.cameraMuted = muted;
-    await this.applyMute();
+    await this.cameraStep(async () => {
+      await this.applyMute();
+      this.refreshLocal();
+    });
   }
 
   isMicrophoneMuted(): boolean {
@@ -240,7 +324,8 @@ class JitsiDriver implements ConferenceDriver {
       await desktop.dispose();
       throw error;
     }
-    this.screen = { track: desktop, stopListening: whenEnded(desktop.getTrack(), () => void this.stopScreenShare()) };
+    const sharedTrack = desktop.getTrack();
+    this.screen = { track: desktop, stopListening: sharedTrack ? whenEnded(sharedTrack, () => void this.stopScreenShare()) : () => undefined };
     this.events.emit('screen-share', true);
   }
 
@@ -302,7 +387,8 @@ class JitsiDriver implements ConferenceDriver {
       if (track.isLocal() || this.remote.has(track)) return;
       const kind = track.getType();
       const source = kind === 'video' && isDesktop(track.getVideoType?.()) ? 'screen' : 'camera';
-      const remote: RemoteTrack = { id: track.getId() ?? `${track.getParticipantId()}-${kind}-${source}`, kind, source, stream: track.getOriginalStream() };
+      const stream = track.getOriginalStream() ?? this.newStream([track.getTrack()].filter((t): t is MediaStreamTrack => t !== null));
+      const remote: RemoteTrack = { id: track.getId() ?? `${track.getParticipantId()}-${kind}-${source}`, kind, source, stream };
       this.remote.set(track, remote);
       this.events.emit('remote-track-added', remote);
     });
@@ -343,7 +429,7 @@ class JitsiDriver implements ConferenceDriver {
     if (!lib.createLocalTracksFromMediaStreams) {
       throw new ConferenceError('SCREEN_TRACK_UNSUPPORTED', 'This Jitsi deployment cannot send a given track (lib-jitsi-meet before createLocalTracksFromMediaStreams)');
     }
-    const stream = (this.options.newMediaStream ?? ((tracks) => new MediaStream(tracks)))([track]);
+    const stream = this.newStream([track]);
     let wrapped: JitsiTrack[];
     try {
       wrapped = lib.createLocalTracksFromMediaStreams([{ stream, track, mediaType: 'video', videoType: 'desktop', sourceType: 'track' }]);
@@ -365,18 +451,48 @@ class JitsiDriver implements ConferenceDriver {
       if (!track || track.isMuted() === muted) continue;
       await (muted ? track.mute?.() : track.unmute?.());
     }
+    // Unmuting a camera starts its effect again on the new camera (JitsiLocalTrack._setMuted).
+    const camera = this.track('video');
+    if (camera && this.cameraEffect?.failed) {
+      console.warn('camera effect failed to start again', this.cameraEffect.failure instanceof Error ? this.cameraEffect.failure.message : 'error');
+      await removeFailedEffect(camera);
+      this.effect = null;
+      this.cameraEffect = null;
+    }
   }
 
-  private async switchDevice(kind: 'audio' | 'video', request: Parameters<JitsiMeetJSGlobal['createLocalTracks']>[0]): Promise<void> {
-    if (!this.lib) return;
-    const [next] = await this.lib.createLocalTracks(request);
-    if (!next) return;
+  /** Puts `next` in place of our track of its kind, in the conference and here; the old one is disposed. */
+  private async replaceLocal(kind: 'audio' | 'video', next: JitsiTrack): Promise<void> {
     const old = this.track(kind);
     if (this.conference) await this.conference.replaceTrack(old ?? null, next);
     this.tracks = [...this.tracks.filter((t) => t !== old), next];
+    // Out of the conference by now, so its effect comes off locally (JitsiLocalTrack.setEffect without a conference).
     await old?.dispose();
     await this.applyMute();
-    this.events.emit('local-stream', this.localStream());
+    this.refreshLocal();
+  }
+
+  /** Runs a camera change after the ones before it. */
+  private cameraStep<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.cameraSteps.then(step);
+    this.cameraSteps = next.catch(() => undefined);
+    return next;
+  }
+
+  private newStream(tracks: MediaStreamTrack[]): MediaStream {
+    return (this.options.newMediaStream ?? ((t) => new MediaStream(t)))(tracks);
+  }
+
+  /** The local stream again if its tracks changed (a muted camera has none: the library closed it); `local-stream` with it. */
+  private refreshLocal(): void {
+    if (!this.joined) return;
+    const tracks = (['audio', 'video'] as const)
+      .map((kind) => this.track(kind)?.getTrack() ?? null)
+      .filter((t): t is MediaStreamTrack => t !== null && t.readyState === 'live');
+    const current = this.local?.getTracks() ?? [];
+    if (this.local && current.length === tracks.length && tracks.every((t) => current.includes(t))) return;
+    this.local = this.newStream(tracks);
+    this.events.emit('local-stream', this.local);
   }
 }
 

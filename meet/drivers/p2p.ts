@@ -18,13 +18,18 @@
  * When the practitioner removes the screen, Chromium fires `removetrack` on the patient's stream
  * while it applies the offer (measured on Chromium 156), which becomes `remote-track-removed`.
  * A peer connection opened while sharing (a reconnection) adds the screen again.
+ *
+ * The camera is sent as p2p-camera.ts keeps it: through the camera effect if one is set, with
+ * the send limits on its sender; a new peer connection (a reconnection, the other side's reload)
+ * gets the same effect and limits.
  */
 import { Emitter } from './emitter.ts';
 import {
   ConferenceError,
-  type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type IceServerSettings, type JoinOptions, type MediaDevice,
-  type RemoteTrack,
+  type CameraEffect, type ConferenceDriver, type ConferenceEvents, type ConferenceMessage, type ConferenceRole, type IceServerSettings, type JoinOptions,
+  type MediaDevice, type RemoteTrack, type SendQuality,
 } from './conference.ts';
+import { deviceConstraint, openCamera, SentCamera } from './p2p-camera.ts';
 import type { LobbyPort, LobbyState, SignalData, SignalingPort } from './ports.ts';
 import { displayCaptureError, shareableTrack, whenEnded } from './screen-share.ts';
 
@@ -50,27 +55,6 @@ export function createP2pDriver(options: P2pDriverOptions): ConferenceDriver {
   return new P2pDriver(options);
 }
 
-function deviceConstraint(id: string | undefined): MediaTrackConstraints | boolean {
-  return id ? { deviceId: { exact: id } } : true;
-}
-
-/**
- * The patient's camera, with its own zoom where the browser lets the practitioner use it:
- * Chromium exposes a camera's zoom only to a page that asked for it when opening the camera
- * (https://developer.chrome.com/blog/camera-pan-tilt-zoom), and refuses the camera when
- * that permission is not granted, so the camera is then opened without it.
- */
-async function openCamera(devices: MediaDevices, role: ConferenceRole, constraints: { audio?: MediaTrackConstraints | boolean; video: MediaTrackConstraints | boolean }): Promise<MediaStream> {
-  if (role !== 'patient') return devices.getUserMedia(constraints);
-  const video = { ...(typeof constraints.video === 'object' ? constraints.video : {}), zoom: true } as MediaTrackConstraints;
-  try {
-    return await devices.getUserMedia({ ...constraints, video });
-  } catch (error) {
-    if (!(error instanceof Error) || !['OverconstrainedError', 'NotAllowedError', 'NotReadableError', 'TypeError'].includes(error.name)) throw error;
-    return devices.getUserMedia(constraints);
-  }
-}
-
 class P2pDriver implements ConferenceDriver {
   readonly name = 'p2p' as const;
   private readonly events = new Emitter<ConferenceEvents>();
@@ -78,7 +62,14 @@ class P2pDriver implements ConferenceDriver {
   private role: ConferenceRole = 'patient';
   private displayName = '';
   private joined = false;
+  /** The microphone and the camera as sent (the self view): rebuilt when either changes. */
   private local: MediaStream | null = null;
+  private microphone: MediaStreamTrack | null = null;
+  private readonly camera = new SentCamera();
+  /** Camera changes (join, switch, effect), one at a time. */
+  private cameraSteps: Promise<unknown> = Promise.resolve();
+  /** The microphone's sender on the current peer connection. */
+  private microphoneSender: RTCRtpSender | null = null;
   /** Our shared screen, in a stream of its own (its id goes with every offer). */
   private screen: { track: MediaStreamTrack; stream: MediaStream; stopListening: () => void } | null = null;
   /** The sender of the screen on the current peer connection. */
@@ -111,10 +102,16 @@ class P2pDriver implements ConferenceDriver {
     this.displayName = options.displayName;
     this.microphoneMuted = options.microphoneMuted ?? false;
     this.cameraMuted = options.cameraMuted ?? false;
-    this.local = await openCamera(this.devices, this.role, { audio: deviceConstraint(options.microphoneId), video: deviceConstraint(options.cameraId) });
+    const stream = await openCamera(this.devices, this.role, { audio: deviceConstraint(options.microphoneId), video: deviceConstraint(options.cameraId) });
+    this.microphone = stream.getAudioTracks()[0] ?? null;
+    const video = stream.getVideoTracks()[0];
+    await this.cameraStep(async () => {
+      // An effect that fails here leaves the camera as it is; the call goes on.
+      if (video) await this.camera.useCamera(video).catch((error: unknown) => console.warn('camera effect failed at join', error instanceof Error ? error.message : 'error'));
+    });
     this.applyMute();
     this.joined = true;
-    this.events.emit('local-stream', this.local);
+    this.refreshLocal();
     this.events.emit('connection', 'idle');
     this.unsubscribe.push(
       this.options.signaling.onSignal((data) => void this.handleSignal(data)),
@@ -137,7 +134,9 @@ class P2pDriver implements ConferenceDriver {
     for (const off of this.unsubscribe.splice(0)) off();
     this.closePeer();
     this.endScreenShare();
-    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.camera.stop();
+    this.microphone?.stop();
+    this.microphone = null;
     this.local = null;
     this.approvedSent = false;
     this.events.emit('local-stream', null);
@@ -157,11 +156,48 @@ class P2pDriver implements ConferenceDriver {
   }
 
   async switchCamera(deviceId: string): Promise<void> {
-    await this.replaceLocalTrack('video', await openCamera(this.devices, this.role, { video: { deviceId: { exact: deviceId } } }));
+    await this.cameraStep(async () => {
+      const stream = await openCamera(this.devices, this.role, { video: { deviceId: { exact: deviceId } } });
+      const track = stream.getVideoTracks()[0];
+      if (!track || !this.joined) {
+        for (const t of stream.getTracks()) t.stop();
+        return;
+      }
+      try {
+        await this.camera.useCamera(track);
+      } finally {
+        this.refreshLocal();
+      }
+    });
   }
 
   async switchMicrophone(deviceId: string): Promise<void> {
-    await this.replaceLocalTrack('audio', await this.devices.getUserMedia({ audio: { deviceId: { exact: deviceId } } }));
+    const stream = await this.devices.getUserMedia({ audio: { deviceId: { exact: deviceId } } });
+    const track = stream.getAudioTracks()[0];
+    if (!track || !this.joined) {
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    const old = this.microphone;
+    this.microphone = track;
+    this.applyMute();
+    if (this.microphoneSender) await this.microphoneSender.replaceTrack(track);
+    old?.stop();
+    this.refreshLocal();
+  }
+
+  async setCameraEffect(effect: CameraEffect | null): Promise<void> {
+    await this.cameraStep(async () => {
+      try {
+        await this.camera.setEffect(effect);
+      } finally {
+        if (this.joined) this.refreshLocal();
+      }
+    });
+  }
+
+  async setSendQuality(quality: SendQuality): Promise<void> {
+    await this.camera.setQuality(quality);
   }
 
   async setMicrophoneMuted(muted: boolean): Promise<void> {
@@ -317,8 +353,14 @@ class P2pDriver implements ConferenceDriver {
     const channel = pc.createDataChannel('tc', { negotiated: true, id: DATA_CHANNEL_ID });
     channel.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
     this.channel = channel;
-    for (const track of this.local?.getTracks() ?? []) pc.addTrack(track, this.local ?? new MediaStream([track]));
+    const local = this.local ?? new MediaStream();
+    if (this.microphone) this.microphoneSender = pc.addTrack(this.microphone, local);
+    const cameraTrack = this.camera.track();
+    this.camera.attach(cameraTrack ? pc.addTrack(cameraTrack, local) : null);
     if (this.screen) this.screenSender = pc.addTrack(this.screen.track, this.screen.stream);
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc === this.pc && pc.signalingState === 'stable') this.camera.reapply();
+    });
     pc.addEventListener('track', ({ track, streams }) => {
       if (pc !== this.pc) return;
       const stream = streams[0] ?? new MediaStream([track]);
@@ -387,6 +429,8 @@ class P2pDriver implements ConferenceDriver {
     this.pc = null;
     this.channel = null;
     this.screenSender = null;
+    this.microphoneSender = null;
+    this.camera.attach(null);
     pc.close();
     for (const remote of [...this.remote.values()]) this.events.emit('remote-track-removed', remote);
     this.remote.clear();
@@ -402,9 +446,26 @@ class P2pDriver implements ConferenceDriver {
     }
   }
 
+  /** Mute acts at the source: the microphone's track, the camera's own track and the effect's output. */
   private applyMute(): void {
-    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !this.microphoneMuted;
-    for (const track of this.local?.getVideoTracks() ?? []) track.enabled = !this.cameraMuted;
+    if (this.microphone) this.microphone.enabled = !this.microphoneMuted;
+    this.camera.setMuted(this.cameraMuted);
+  }
+
+  /** Runs a camera change after the ones before it (a switch and an effect change must not interleave). */
+  private cameraStep<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.cameraSteps.then(step);
+    this.cameraSteps = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The local stream again if its tracks changed (the microphone, the camera as sent); `local-stream` with it. */
+  private refreshLocal(): void {
+    const tracks = [this.microphone, this.camera.track()].filter((t): t is MediaStreamTrack => t !== null);
+    const current = this.local?.getTracks() ?? [];
+    if (this.local && current.length === tracks.length && tracks.every((t) => current.includes(t))) return;
+    this.local = new MediaStream(tracks);
+    this.events.emit('local-stream', this.local);
   }
 
   /** The screen from `getDisplayMedia()`, video only. */
@@ -432,25 +493,8 @@ class P2pDriver implements ConferenceDriver {
     this.screenSender = null;
     this.events.emit('screen-share', false);
   }
-
-  private async replaceLocalTrack(kind: MediaKindName, stream: MediaStream): Promise<void> {
-    const track = kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
-    if (!track || !this.local) {
-      for (const t of stream.getTracks()) t.stop();
-      return;
-    }
-    const old = kind === 'video' ? this.local.getVideoTracks()[0] : this.local.getAudioTracks()[0];
-    const sender = this.pc?.getSenders().find((s) => s.track === old);
-    const next = new MediaStream([...this.local.getTracks().filter((t) => t !== old), track]);
-    this.local = next;
-    this.applyMute();
-    if (sender) await sender.replaceTrack(track);
-    old?.stop();
-    this.events.emit('local-stream', next);
-  }
 }
 
-type MediaKindName = 'audio' | 'video';
 type CandidateJson = NonNullable<SignalData['candidate']>;
 
 /** The protocol's candidate shape from a browser candidate. */

@@ -1,24 +1,27 @@
 /**
  * The shared conference-driver behaviour, run for real on the p2p driver: two headless
- * Chromium pages with fake camera, microphone and screen (16:9, picked without a prompt),
+ * Chromium pages with three fake cameras (fake_device_1 is a depth format whose frames WebRTC
+ * does not send: never switched to), microphone and screen (16:9, picked without a prompt),
  * signalled through a stand-in of the connector's live hub in Node (support/waiting-room-relay.ts).
+ * Each context may use the camera's zoom (`cameraPanTiltZoom`, granted as RECIPES.md says), and
+ * plays sound without a gesture, so that the sound received is decoded and measurable.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '#protocol/live';
 import type { ConferenceDriver } from '../../meet/drivers/conference.ts';
 import { describeConferenceDriver, type DriverHandle } from '../../meet/drivers/conference-behaviour.ts';
-import { launchChromium } from './support/browser.ts';
+import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.ts';
 import type { P2pPageControls } from './support/p2p-page.ts';
 import { WaitingRoomRelay } from './support/waiting-room-relay.ts';
 
 type PageWindow = { tc: P2pPageControls; tcStart(peerName: string): void };
 
 const HTML = '<!doctype html><html lang="en"><body>'
-  + '<video id="remote-camera" autoplay muted playsinline></video><video id="remote-screen" autoplay muted playsinline></video>'
+  + '<video id="remote-camera" autoplay muted playsinline></video><video id="remote-screen" autoplay muted playsinline></video><audio id="remote-sound" autoplay></audio>'
   + '<script src="/p2p-page.js"></script></body></html>';
 
 /** Serves the test page and its bundle on 127.0.0.1 (a secure context for getUserMedia). */
@@ -60,13 +63,22 @@ function handleOf(page: Page): DriverHandle {
     endScreenTrack: () => call((tc) => tc.endScreenTrack()),
     hasScreenStream: () => call((tc) => tc.driver.screenStream() !== null),
     remoteVideoSize: async (source) => {
-      const id = `remote-${source}`;
-      await page.waitForFunction((i) => (document.getElementById(i) as HTMLVideoElement).videoWidth > 0, id, { timeout: 15_000 });
-      return page.evaluate((i) => {
+      // Read where it is checked: a stream given to the element since would otherwise show 0 × 0.
+      const size = await page.waitForFunction((i) => {
         const video = document.getElementById(i) as HTMLVideoElement;
-        return { width: video.videoWidth, height: video.videoHeight };
-      }, id);
+        return video.videoWidth > 0 && video.videoHeight > 0 ? { width: video.videoWidth, height: video.videoHeight } : null;
+      }, `remote-${source}`, { timeout: 15_000 });
+      return (await size.jsonValue()) as { width: number; height: number };
     },
+    switchCamera: (id) => call((tc, a) => tc.driver.switchCamera(String(a)), id),
+    localTracks: () => call((tc) => tc.localTracks()),
+    setCameraEffect: (effect) => call((tc, a) => tc.setCameraEffect(a as Parameters<P2pPageControls['setCameraEffect']>[0]), effect),
+    effectCalls: () => call((tc) => [...tc.effectCalls]),
+    setSendQuality: (quality) => call((tc, a) => tc.driver.setSendQuality(a as Parameters<ConferenceDriver['setSendQuality']>[0]), quality),
+    sentVideo: () => call((tc) => tc.sentVideo()),
+    remotePicture: () => call((tc) => tc.remotePicture()),
+    remoteSound: () => call((tc) => tc.remoteSound()),
+    remoteVideoKbps: (ms) => call((tc, a) => tc.remoteVideoKbps(Number(a)), ms),
   };
 }
 
@@ -79,6 +91,22 @@ async function openPage(role: Role): Promise<DriverHandle> {
   return handleOf(page);
 }
 
+/** Grants the context of `page` the camera with its zoom (to this context, not the default one: RECIPES.md). */
+async function grantCamera(context: BrowserContext, page: Page): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const { targetInfo } = await cdp.send('Target.getTargetInfo');
+  await cdp.send('Browser.grantPermissions', { permissions: ['videoCapture', 'audioCapture', 'cameraPanTiltZoom'] as never, browserContextId: targetInfo.browserContextId });
+  await cdp.detach();
+}
+
+const ARGS = [
+  ...CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? '--use-fake-device-for-media-stream=device-count=3' : a)),
+  // The sound received is decoded (and its energy counted) only while it plays.
+  '--autoplay-policy=no-user-gesture-required',
+];
+/** fake_device_1 plays in the page, but WebRTC sends none of its frames (a depth format). */
+const UNSENDABLE_FAKE_CAMERA = 'fake_device_1';
+
 let browser: Browser;
 let served: { server: Server; url: string };
 let relay = new WaitingRoomRelay();
@@ -86,10 +114,12 @@ const pages = new Map<Role, Page>();
 
 describeConferenceDriver('p2p', {
   async start() {
-    [browser, served] = await Promise.all([launchChromium(), servePage()]);
+    [browser, served] = await Promise.all([chromium.launch({ executablePath: chromiumPath(), args: ARGS, headless: true }), servePage()]);
     // One context per participant, kept across specs: each spec reloads the pages instead.
     for (const role of ['practitioner', 'patient'] as Role[]) {
-      const page = await (await browser.newContext()).newPage();
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await grantCamera(context, page);
       await page.exposeFunction('tcRelay', (json: string) => relay.receive(role, json));
       pages.set(role, page);
     }
@@ -111,6 +141,10 @@ describeConferenceDriver('p2p', {
         await patient.join({ role: 'patient', displayName: 'Camille M.' });
         return patient;
       },
+      async refuseCameraZoom() {
+        await pages.get('patient')!.evaluate(() => (window as unknown as PageWindow).tc.refuseCameraZoom());
+      },
+      sendsFrames: (camera) => camera.label !== UNSENDABLE_FAKE_CAMERA,
       close: async () => {
         await Promise.all(handles.map((h) => h.leave().catch(() => undefined)));
       },

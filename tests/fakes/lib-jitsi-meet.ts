@@ -17,18 +17,38 @@
  *     onLocalTrackRemoved);
  *   - `addTrack` takes one track per media type, plus a video track of another video type (a
  *     desktop beside the camera, multi-stream), else rejects "Cannot add second video track to
- *     the conference"; `replaceTrack` throws when the two video types differ; `removeTrack` is
+ *     the conference"; `replaceTrack` throws when the two video types differ, and otherwise keeps
+ *     the sender (the others keep their remote track, now carrying the new one); `removeTrack` is
  *     `replaceTrack(track, null)`; a disposed track is refused (TRACK_IS_DISPOSED), and `dispose()`
  *     removes the track from its conference and stops its MediaStreamTrack;
  *   - `createLocalTracks({ devices: ['desktop'] })` gives a 'desktop' video track, preceded by the
  *     shared tab's audio track when the user shared it, or rejects with a JitsiTrackError named
  *     SCREENSHARING_USER_CANCELED when the picker is closed; `createLocalTracksFromMediaStreams`
  *     wraps a stream's single track of the media type (TRACK_NO_STREAM_TRACKS_FOUND,
- *     TRACK_TOO_MANY_TRACKS_IN_STREAM otherwise), and is missing from libraries before #2409.
+ *     TRACK_TOO_MANY_TRACKS_IN_STREAM otherwise), and is missing from libraries before #2409;
+ *   - cameras and microphones are opened as RTCUtils.js does: `constraints.video` as the base,
+ *     its default size and frame rate added where missing, the device ids as `exact`; each
+ *     getUserMedia is recorded (`getUserMedia`), and a camera asked for `zoom` is refused on demand
+ *     (CONSTRAINT_FAILED, what JitsiTrackError.ts makes of an OverconstrainedError on it);
+ *   - a camera mutes by closing (its stream goes, its effect stops) and unmutes by opening again
+ *     with the constraints it was opened with, its effect started again; a microphone mutes by
+ *     disabling its track (JitsiLocalTrack._setMuted, as in Chromium);
+ *   - `setEffect(effect)` asks `isEnabled(track)`, stops the effect it replaces, calls
+ *     `startEffect` with the track's stream and holds and sends the first track of the stream it
+ *     returns; muted, it keeps the effect for the unmute; `dispose()` takes the effect off first
+ *     (JitsiLocalTrack.setEffect, _startStreamEffect, _stopStreamEffect, dispose);
+ *   - what a participant sends is what the others receive: a remote copy carries the sender's
+ *     current track (`fakeContent`: 'camera', 'sound', a test picture; 'black' or 'silence' when
+ *     disabled; 'none' when nothing is sent);
+ *   - the camera is sent at the lower of its height and `setSenderVideoConstraint`'s (2160 until
+ *     then), at the rate of that height's quality level: the library's defaults for the codec
+ *     negotiated, or the conference option `videoQuality` (qualitycontrol/SendVideoController.ts,
+ *     modules/RTC/TPCUtils.ts, service/RTC/StandardVideoQualitySettings.ts; `sentVideo`).
  * Events are delivered asynchronously, as over XMPP. Every call is recorded; failures on demand.
  */
 import type {
-  JitsiConference, JitsiConnection, JitsiConnectionOptions, JitsiDeviceInfo, JitsiMeetJSGlobal, JitsiParticipant, JitsiTrack, JitsiTrackInfo,
+  JitsiConference, JitsiConferenceOptions, JitsiConnection, JitsiConnectionOptions, JitsiCreateTracksOptions, JitsiDeviceInfo, JitsiMeetJSGlobal,
+  JitsiParticipant, JitsiStreamEffect, JitsiTrack, JitsiTrackInfo, JitsiVideoCodec,
 } from '../../meet/drivers/jitsi-types.ts';
 
 // The library's own event and error strings.
@@ -54,8 +74,27 @@ const CONFERENCE_ERRORS = {
   MEMBERS_ONLY_ERROR: 'conference.connectionError.membersOnly',
   CONFERENCE_ACCESS_DENIED: 'conference.connectionError.accessDenied',
 };
+// RTCUtils.js DEFAULT_CONSTRAINTS.video.
+const DEFAULT_VIDEO = { frameRate: { max: 30, min: 15 }, height: { ideal: 720, max: 720, min: 180 }, width: { ideal: 1280, max: 1280, min: 320 } };
+// StandardVideoQualitySettings.ts: the default rates of the camera levels (bit/s) and the level of each height.
+const DEFAULT_BITRATES: Record<JitsiVideoCodec, Record<string, number>> = {
+  av1: { low: 100_000, standard: 300_000, high: 1_000_000, fullHd: 2_000_000, ultraHd: 4_000_000 },
+  h264: { low: 400_000, standard: 800_000, high: 2_000_000, fullHd: 4_000_000, ultraHd: 8_000_000 },
+  vp8: { low: 200_000, standard: 500_000, high: 1_500_000, fullHd: 3_000_000, ultraHd: 6_000_000 },
+  vp9: { low: 100_000, standard: 300_000, high: 1_200_000, fullHd: 2_500_000, ultraHd: 5_000_000 },
+};
+const QUALITY_LEVELS = [
+  { height: 2160, level: 'ultraHd' }, { height: 1080, level: 'fullHd' }, { height: 720, level: 'high' }, { height: 540, level: 'standard' },
+  { height: 480, level: 'standard' }, { height: 360, level: 'standard' }, { height: 270, level: 'low' }, { height: 180, level: 'low' },
+  { height: 90, level: 'low' }, { height: 0, level: 'none' },
+];
+const NO_SEND_PREFERENCE = 2160;
+
 const TRACK_ERRORS = {
   SCREENSHARING_USER_CANCELED: 'gum.screensharing_user_canceled',
+  CONSTRAINT_FAILED: 'gum.constraint_failed',
+  PERMISSION_DENIED: 'gum.permission_denied',
+  GENERAL: 'gum.general',
   TRACK_IS_DISPOSED: 'track.track_is_disposed',
   TRACK_NO_STREAM_TRACKS_FOUND: 'track.no_stream_tracks_found',
   TRACK_TOO_MANY_TRACKS_IN_STREAM: 'track.too_many_tracks_in_stream',
@@ -76,12 +115,19 @@ export interface RecordedJitsiCall {
   args: unknown[];
 }
 
+/** The camera video a participant sends, as the library would encode it (see {@link FakeJitsiDeployment.sentVideo}). */
+export interface FakeSentVideo {
+  height: number;
+  maxBitrateBps: number;
+  codec: JitsiVideoCodec;
+}
+
 /** A fake deployment: rooms shared by every library instance made from it. */
 export interface FakeJitsiDeployment {
   /** Every call, in order (tokens included: tests only). */
   readonly calls: RecordedJitsiCall[];
-  /** A fresh `JitsiMeetJS` global, as one page would load it. */
-  library(options?: FakeLibraryOptions): JitsiMeetJSGlobal;
+  /** A fresh `JitsiMeetJS` global, as one page would load it; its `participant` id names its calls. */
+  library(options?: FakeLibraryOptions): FakeJitsiLibrary;
   /** The next `count` connections fail with CONNECTION_FAILED. */
   failNextConnections(count: number): void;
   /** Whether the room currently has its lobby on. */
@@ -92,6 +138,12 @@ export interface FakeJitsiDeployment {
   cancelNextScreenShare(): void;
   /** Whether the user ticks "Share tab audio" in the screen picker (a desktop audio track then comes too). */
   shareDesktopAudio(on: boolean): void;
+  /** Whether the browser refuses a camera asked for `zoom` (OverconstrainedError: the library's CONSTRAINT_FAILED). */
+  refuseCameraZoom(on: boolean): void;
+  /** The video codec the peer connections settle on (the library's desktop default order starts with AV1, its mobile p2p order with H.264). */
+  negotiateCodec(codec: JitsiVideoCodec): void;
+  /** The camera video `participant` sends in its conference; null when it sends none (no camera, or muted). */
+  sentVideo(participant: string): FakeSentVideo | null;
 }
 
 /** Options of {@link FakeJitsiDeployment.library}. */
@@ -99,6 +151,9 @@ export interface FakeLibraryOptions {
   /** False: a library from before `createLocalTracksFromMediaStreams` (lib-jitsi-meet #2409, December 2023). */
   createLocalTracksFromMediaStreams?: boolean;
 }
+
+/** A fake `JitsiMeetJS` global and the participant id its calls are recorded under. */
+export type FakeJitsiLibrary = JitsiMeetJSGlobal & { readonly participant: string };
 
 type Listener = (...args: never[]) => void;
 
@@ -121,17 +176,42 @@ class Listeners {
 
 let mediaCounter = 0;
 
+/** What a fake MediaStreamTrack is made with. */
+export interface FakeTrackInit {
+  /** What it carries where a browser would have pixels or sound (`camera`, `sound`, `solid:magenta`…), or how to read it (a remote copy). */
+  content?: string | (() => string);
+  settings?: MediaTrackSettings;
+  constraints?: MediaTrackConstraints;
+}
+
 /** A browser MediaStreamTrack, as far as the driver uses it: as in browsers, `stop()` fires no `ended`. */
 class FakeMediaStreamTrack extends EventTarget {
   readonly id = `mst-${++mediaCounter}`;
   readyState: MediaStreamTrackState = 'live';
-  constructor(readonly kind: 'audio' | 'video') { super(); }
+  enabled = true;
+  readonly muted = false;
+  constructor(readonly kind: 'audio' | 'video', private readonly init: FakeTrackInit = {}) { super(); }
+  get label(): string { return String(this.init.settings?.deviceId ?? ''); }
   stop(): void { this.readyState = 'ended'; }
+  getSettings(): MediaTrackSettings { return { ...this.init.settings }; }
+  getConstraints(): MediaTrackConstraints { return structuredClone(this.init.constraints ?? {}); }
+  /** What it carries now: nothing once ended, black or silence while disabled. */
+  content(): string {
+    if (this.readyState === 'ended') return 'none';
+    if (!this.enabled) return this.kind === 'video' ? 'black' : 'silence';
+    const { content } = this.init;
+    return typeof content === 'function' ? content() : content ?? (this.kind === 'video' ? 'picture' : 'sound');
+  }
 }
 
-/** A live MediaStreamTrack for Node specs (e.g. the "canvas capture" given to `startScreenShare(track)`). */
-export function fakeMediaStreamTrack(kind: 'audio' | 'video'): MediaStreamTrack {
-  return new FakeMediaStreamTrack(kind) as unknown as MediaStreamTrack;
+/** A live MediaStreamTrack for Node specs (e.g. the "canvas capture" given to `startScreenShare(track)`, an effect's output). */
+export function fakeMediaStreamTrack(kind: 'audio' | 'video', init: FakeTrackInit = {}): MediaStreamTrack {
+  return new FakeMediaStreamTrack(kind, init) as unknown as MediaStreamTrack;
+}
+
+/** What a fake track carries now (see {@link FakeTrackInit.content}); a remote copy carries what its sender sends. */
+export function fakeContent(track: MediaStreamTrack): string {
+  return track instanceof FakeMediaStreamTrack ? track.content() : 'unknown';
 }
 
 /** A MediaStream of `tracks` for Node specs (what the driver's `newMediaStream` option makes). */
@@ -145,37 +225,144 @@ export function fakeMediaStream(tracks: MediaStreamTrack[]): MediaStream {
   } as unknown as MediaStream;
 }
 
+/** A track and the stream holding it. */
+interface Media { track: MediaStreamTrack; stream: MediaStream }
+
+/** What a local track needs of its page: recording, and opening its camera again (unmute). */
+interface LocalTrackPage {
+  record(method: string, ...args: unknown[]): void;
+  reopen(options: JitsiCreateTracksOptions): Media;
+}
+
 class FakeTrack implements JitsiTrack {
-  private muted = false;
   disposed = false;
   /** The conference holding this local track (JitsiLocalTrack.conference), null once removed. */
   conference: FakeConference | null = null;
-  readonly track: MediaStreamTrack;
-  readonly stream: MediaStream;
+  track: MediaStreamTrack | null;
+  stream: MediaStream | null;
+  /** The camera's height when opened (JitsiLocalTrack.resolution, getCaptureResolution). */
+  readonly captureHeight: number;
+  /** The getUserMedia constraints of its camera, kept to open it again (JitsiLocalTrack._constraints). */
+  private readonly constraints: MediaTrackConstraints;
+  private readonly deviceId: string | undefined;
+  private effect: JitsiStreamEffect | undefined;
+  private originalStream: MediaStream | null = null;
+  private settingEffect = false;
   constructor(
-    readonly type: 'audio' | 'video', readonly local: boolean, readonly participantId: string, readonly videoType = 'camera', readonly deviceId = 'default',
-    media?: { track: MediaStreamTrack; stream: MediaStream },
+    readonly type: 'audio' | 'video', readonly local: boolean, readonly participantId: string, readonly videoType = 'camera',
+    media?: Media, private readonly page?: LocalTrackPage,
   ) {
     this.track = media?.track ?? fakeMediaStreamTrack(type);
     this.stream = media?.stream ?? fakeMediaStream([this.track]);
+    this.constraints = this.track.getConstraints();
+    this.deviceId = this.track.getSettings().deviceId;
+    this.captureHeight = this.track.getSettings().height ?? 0;
   }
   /** JitsiTrack.getId: the id of its stream. */
-  getId(): string { return this.stream.id; }
+  getId(): string | null { return this.stream?.id ?? null; }
   getType(): 'audio' | 'video' { return this.type; }
   getVideoType(): string | undefined { return this.type === 'video' ? this.videoType : undefined; }
   isLocal(): boolean { return this.local; }
-  isMuted(): boolean { return this.muted; }
+  isMuted(): boolean { return !this.stream || !this.track?.enabled; }
   getParticipantId(): string { return this.participantId; }
-  getOriginalStream(): MediaStream { return this.stream; }
-  getTrack(): MediaStreamTrack { return this.track; }
-  async mute(): Promise<void> { this.muted = true; }
-  async unmute(): Promise<void> { this.muted = false; }
+  getOriginalStream(): MediaStream | null { return this.stream; }
+  getTrack(): MediaStreamTrack | null { return this.track; }
+  /** What this local track sends now: nothing while its camera is closed. */
+  sent(): MediaStreamTrack | null { return this.stream ? this.track : null; }
+
+  async mute(): Promise<void> {
+    this.page?.record('mute', this.type);
+    if (this.disposed) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_IS_DISPOSED);
+    if (this.type === 'audio') {
+      if (this.track) this.track.enabled = false;
+      return;
+    }
+    // The camera is closed: the effect stops, the stream goes, the track stays (ended).
+    this.stopStreamEffect();
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
+    this.stream = null;
+  }
+
+  async unmute(): Promise<void> {
+    this.page?.record('unmute', this.type);
+    if (this.disposed) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_IS_DISPOSED);
+    if (this.type === 'audio') {
+      if (this.track) this.track.enabled = true;
+      return;
+    }
+    if (this.stream || !this.page) return;
+    const devices: ('video' | 'desktop')[] = this.videoType === 'camera' ? ['video'] : ['desktop'];
+    const media = this.page.reopen({ devices, ...(this.deviceId ? { cameraDeviceId: this.deviceId } : {}), constraints: { video: this.constraints } });
+    this.stream = media.stream;
+    this.track = media.track;
+    if (this.effect) this.startStreamEffect(this.effect);
+  }
+
+  setEffect(effect?: JitsiStreamEffect): Promise<void> {
+    this.page?.record('setEffect', this.type, this.videoType, effect === undefined ? null : 'effect');
+    if (this.effect === undefined && effect === undefined) return Promise.resolve();
+    if (effect !== undefined && !effect.isEnabled(this)) return Promise.reject(new Error('Incompatible effect instance!'));
+    if (this.settingEffect) return Promise.reject(new Error('setEffect already in progress!'));
+    if (this.isMuted() && this.type !== 'audio') {
+      this.effect = effect;
+      return Promise.resolve();
+    }
+    if (!this.conference) {
+      this.switchStreamEffect(effect);
+      return Promise.resolve();
+    }
+    // In a conference the library takes the track off the peer connection and puts it back with the new stream.
+    this.settingEffect = true;
+    return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+      this.switchStreamEffect(effect);
+      this.settingEffect = false;
+    });
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
+    if (this.effect) await this.setEffect(undefined);
     await this.conference?.removeTrack(this);
-    this.track.stop();
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
     this.disposed = true;
   }
+
+  private switchStreamEffect(effect?: JitsiStreamEffect): void {
+    if (this.effect) {
+      this.stopStreamEffect();
+      this.effect = undefined;
+    }
+    if (effect) this.startStreamEffect(effect);
+  }
+
+  private startStreamEffect(effect: JitsiStreamEffect): void {
+    this.effect = effect;
+    this.originalStream = this.stream;
+    this.stream = effect.startEffect(this.originalStream as MediaStream);
+    this.track = this.stream.getTracks()[0] ?? null;
+  }
+
+  private stopStreamEffect(): void {
+    if (!this.effect || !this.originalStream) return;
+    this.effect.stopEffect();
+    this.stream = this.originalStream;
+    this.originalStream = null;
+    this.track = this.stream.getTracks()[0] ?? null;
+  }
+}
+
+/** A remote copy of a local track: what the other side has of it, carrying what the local track sends at the time. */
+interface RemoteCopy {
+  track: FakeTrack;
+  /** The local track it carries; a replaced track hands its copy to its replacement (same sender, same source). */
+  origin: FakeTrack;
+}
+
+function remoteCopyOf(original: FakeTrack): RemoteCopy {
+  const copy: RemoteCopy = { origin: original, track: undefined as unknown as FakeTrack };
+  const track = fakeMediaStreamTrack(original.type, { content: () => { const sent = copy.origin.sent(); return sent ? fakeContent(sent) : 'none'; } });
+  copy.track = new FakeTrack(original.type, false, original.participantId, original.videoType, { track, stream: fakeMediaStream([track]) });
+  return copy;
 }
 
 interface Claims { room?: string; context?: { user?: { name?: string; affiliation?: string; lobby_bypass?: boolean } } }
@@ -194,14 +381,38 @@ interface Room {
   knocking: FakeConference[];
 }
 
+/** The getUserMedia constraints RTCUtils.js getConstraints makes of `options` for `kinds`. */
+function userMediaConstraints(kinds: ('audio' | 'video')[], options: JitsiCreateTracksOptions): { audio: MediaTrackConstraints | false; video: MediaTrackConstraints | false } {
+  let video: MediaTrackConstraints | false = false;
+  if (kinds.includes('video')) {
+    const base = structuredClone(options.constraints?.video ?? {}) as MediaTrackConstraints;
+    video = { ...base, height: base.height ?? DEFAULT_VIDEO.height, width: base.width ?? DEFAULT_VIDEO.width, frameRate: base.frameRate ?? DEFAULT_VIDEO.frameRate };
+    if (options.cameraDeviceId) video.deviceId = { exact: options.cameraDeviceId };
+  }
+  let audio: MediaTrackConstraints | false = false;
+  if (kinds.includes('audio')) {
+    audio = { autoGainControl: true, echoCancellation: true, noiseSuppression: true };
+    if (options.micDeviceId) audio.deviceId = { exact: options.micDeviceId };
+  }
+  return { audio, video };
+}
+
+function exactDevice(constraints: MediaTrackConstraints, fallback: string): string {
+  const id = constraints.deviceId;
+  return typeof id === 'object' && id !== null && !Array.isArray(id) && typeof id.exact === 'string' ? id.exact : fallback;
+}
+
 /** Starts a fake deployment (no network: the library is handed to the driver directly). */
 export function createFakeJitsiDeployment(): FakeJitsiDeployment {
   const calls: RecordedJitsiCall[] = [];
   const rooms = new Map<string, Room>();
+  const conferences = new Map<string, FakeConference>();
   let failing = 0;
   let autostart = true;
   let cancelScreen = false;
   let desktopAudio = false;
+  let refuseZoom = false;
+  let codec: JitsiVideoCodec = 'av1';
   let participants = 0;
   const roomOf = (name: string): Room => {
     let room = rooms.get(name);
@@ -220,19 +431,44 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
     autostartLobby(on) { autostart = on; },
     cancelNextScreenShare() { cancelScreen = true; },
     shareDesktopAudio(on) { desktopAudio = on; },
-    library(libraryOptions: FakeLibraryOptions = {}): JitsiMeetJSGlobal {
+    refuseCameraZoom(on) { refuseZoom = on; },
+    negotiateCodec(next) { codec = next; },
+    sentVideo: (participant) => conferences.get(participant)?.sentVideo(codec) ?? null,
+    library(libraryOptions: FakeLibraryOptions = {}): FakeJitsiLibrary {
       const pageId = deployment.nextId();
       const record = (method: string, ...args: unknown[]) => calls.push({ participant: pageId, method, args });
+      /** The browser's getUserMedia for the library's request: one track per kind asked. */
+      const getUserMedia = (kinds: ('audio' | 'video')[], options: JitsiCreateTracksOptions): Media[] => {
+        const constraints = userMediaConstraints(kinds, options);
+        record('getUserMedia', constraints);
+        if (constraints.video && 'zoom' in constraints.video && refuseZoom) throw new FakeJitsiTrackError(TRACK_ERRORS.CONSTRAINT_FAILED);
+        return kinds.map((kind) => {
+          const asked = constraints[kind] || {};
+          const track = kind === 'video'
+            ? fakeMediaStreamTrack('video', { content: 'camera', constraints: asked, settings: { deviceId: exactDevice(asked, 'cam-1'), width: 1280, height: 720 } })
+            : fakeMediaStreamTrack('audio', { content: 'sound', constraints: asked, settings: { deviceId: exactDevice(asked, 'mic-1') } });
+          return { track, stream: fakeMediaStream([track]) };
+        });
+      };
+      const desktop = (): Media => {
+        const track = fakeMediaStreamTrack('video', { content: 'screen', settings: { width: 1920, height: 1080 } });
+        return { track, stream: fakeMediaStream([track]) };
+      };
+      const page: LocalTrackPage = {
+        record,
+        reopen: (options) => (options.devices.includes('desktop') ? desktop() : getUserMedia(['video'], options)[0]!),
+      };
       const wrap = (infos: JitsiTrackInfo[]): JitsiTrack[] => {
         record('createLocalTracksFromMediaStreams', infos.map((i) => ({ mediaType: i.mediaType, videoType: i.videoType, sourceType: i.sourceType })));
         return infos.map((info) => {
           const tracks = info.stream.getTracks().filter((t) => t.kind === info.mediaType);
           if (tracks.length === 0) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_NO_STREAM_TRACKS_FOUND);
           if (tracks.length > 1) throw new FakeJitsiTrackError(TRACK_ERRORS.TRACK_TOO_MANY_TRACKS_IN_STREAM);
-          return new FakeTrack(info.mediaType, true, pageId, info.videoType ?? 'camera', 'default', { track: tracks[0]!, stream: info.stream });
+          return new FakeTrack(info.mediaType, true, pageId, info.videoType ?? 'camera', { track: tracks[0]!, stream: info.stream }, page);
         });
       };
       return {
+        participant: pageId,
         init: (options) => { record('init', options); },
         setLogLevel: (level) => { record('setLogLevel', level); },
         logLevels: { ERROR: 'error' },
@@ -254,22 +490,27 @@ export function createFakeJitsiDeployment(): FakeJitsiDeployment {
           }
           addEventListener(event: string, listener: Listener): void { this.listeners.on(event, listener); }
           removeEventListener(event: string, listener: Listener): void { this.listeners.off(event, listener); }
-          initJitsiConference(name: string, options: object): JitsiConference {
+          initJitsiConference(name: string, options: JitsiConferenceOptions): JitsiConference {
             record('initJitsiConference', name, options);
-            return new FakeConference(pageId, roomOf(name), this.claims, record);
+            const conference = new FakeConference(pageId, roomOf(name), this.claims, record, options);
+            conferences.set(pageId, conference);
+            return conference;
           }
         },
         async createLocalTracks(options) {
           record('createLocalTracks', options);
-          return options.devices.flatMap((d) => {
-            if (d !== 'desktop') return [new FakeTrack(d, true, pageId, 'camera', (d === 'audio' ? options.micDeviceId : options.cameraDeviceId) ?? 'default')];
+          const tracks: JitsiTrack[] = [];
+          if (options.devices.includes('desktop')) {
             if (cancelScreen) {
               cancelScreen = false;
               throw new FakeJitsiTrackError(TRACK_ERRORS.SCREENSHARING_USER_CANCELED);
             }
-            const video = new FakeTrack('video', true, pageId, 'desktop');
-            return desktopAudio ? [new FakeTrack('audio', true, pageId, 'desktop'), video] : [video];
-          });
+            if (desktopAudio) tracks.push(new FakeTrack('audio', true, pageId, 'desktop', undefined, page));
+            tracks.push(new FakeTrack('video', true, pageId, 'desktop', desktop(), page));
+          }
+          const kinds = options.devices.filter((d): d is 'audio' | 'video' => d === 'audio' || d === 'video');
+          if (kinds.length > 0) for (const [i, media] of getUserMedia(kinds, options).entries()) tracks.push(new FakeTrack(kinds[i]!, true, pageId, 'camera', media, page));
+          return tracks;
         },
         ...(libraryOptions.createLocalTracksFromMediaStreams === false ? {} : { createLocalTracksFromMediaStreams: wrap }),
         mediaDevices: {
@@ -293,16 +534,19 @@ class FakeConference implements JitsiConference, JitsiParticipant {
   private readonly listeners = new Listeners();
   private readonly tracks: FakeTrack[] = [];
   /** Remote copies of other members' tracks, keyed by their local original. */
-  private readonly remoteCopies = new Map<FakeTrack, FakeTrack>();
+  private readonly remoteCopies = new Map<FakeTrack, RemoteCopy>();
   private displayName = '';
   private inRoom = false;
   private approved = false;
+  /** SendVideoController's preference: no limit until `setSenderVideoConstraint`. */
+  private preferredSendHeight = NO_SEND_PREFERENCE;
 
   constructor(
     readonly id: string,
     private readonly room: Room,
     private readonly claims: Claims,
     private readonly record: (method: string, ...args: unknown[]) => void,
+    private readonly options: JitsiConferenceOptions = {},
   ) {}
 
   getId(): string { return this.id; }
@@ -334,16 +578,25 @@ class FakeConference implements JitsiConference, JitsiParticipant {
   }
 
   private receive(original: FakeTrack): void {
-    const copy = new FakeTrack(original.type, false, original.participantId, original.videoType);
+    const copy = remoteCopyOf(original);
     this.remoteCopies.set(original, copy);
-    this.listeners.emit(CONFERENCE_EVENTS.TRACK_ADDED, copy);
+    this.listeners.emit(CONFERENCE_EVENTS.TRACK_ADDED, copy.track);
   }
 
   private forget(original: FakeTrack): void {
     const copy = this.remoteCopies.get(original);
     if (!copy) return;
     this.remoteCopies.delete(original);
-    this.listeners.emit(CONFERENCE_EVENTS.TRACK_REMOVED, copy);
+    this.listeners.emit(CONFERENCE_EVENTS.TRACK_REMOVED, copy.track);
+  }
+
+  /** The sender's track was replaced: the same remote track carries the new one (no event, as RTCRtpSender.replaceTrack). */
+  private carry(oldTrack: FakeTrack, newTrack: FakeTrack): void {
+    const copy = this.remoteCopies.get(oldTrack);
+    if (!copy) return this.receive(newTrack);
+    this.remoteCopies.delete(oldTrack);
+    copy.origin = newTrack;
+    this.remoteCopies.set(newTrack, copy);
   }
 
   private others(): FakeConference[] {
@@ -397,23 +650,55 @@ class FakeConference implements JitsiConference, JitsiParticipant {
     }
     if (newTrack instanceof FakeTrack && newTrack.disposed) return Promise.reject(new FakeJitsiTrackError(TRACK_ERRORS.TRACK_IS_DISPOSED));
     if (newTrack && !(newTrack instanceof FakeTrack)) return Promise.reject(new Error('not a track of this library'));
-    if (oldTrack instanceof FakeTrack && oldTrack.conference === this) this.detach(oldTrack);
-    if (newTrack) this.attach(newTrack);
+    const old = oldTrack instanceof FakeTrack && oldTrack.conference === this ? oldTrack : null;
+    // Both given: the new track keeps the old one's source and sender, so the others keep their remote track (JitsiConference._doReplaceTrack).
+    const replacing = old !== null && newTrack !== null;
+    if (old) this.detach(old, !replacing);
+    if (newTrack) this.attach(newTrack, !replacing);
+    if (replacing && this.inRoom) for (const other of this.others()) other.carry(old, newTrack);
     return Promise.resolve();
   }
 
-  private attach(track: FakeTrack): void {
+  /** Adds a local track (the adder hears TRACK_ADDED of it, JitsiConference._setupNewTrack); `tellOthers`: they receive it. */
+  private attach(track: FakeTrack, tellOthers = true): void {
     this.tracks.push(track);
     track.conference = this;
     this.listeners.emit(CONFERENCE_EVENTS.TRACK_ADDED, track);
-    if (this.inRoom) for (const other of this.others()) other.receive(track);
+    if (this.inRoom && tellOthers) for (const other of this.others()) other.receive(track);
   }
 
-  private detach(track: FakeTrack): void {
+  /** Removes a local track (TRACK_REMOVED to the adder, onLocalTrackRemoved); `tellOthers`: their copy goes. */
+  private detach(track: FakeTrack, tellOthers = true): void {
     this.tracks.splice(this.tracks.indexOf(track), 1);
     track.conference = null;
     this.listeners.emit(CONFERENCE_EVENTS.TRACK_REMOVED, track);
-    if (this.inRoom) for (const other of this.others()) other.forget(track);
+    if (this.inRoom && tellOthers) for (const other of this.others()) other.forget(track);
+  }
+
+  async setSenderVideoConstraint(maxFrameHeight: number): Promise<void> {
+    this.record('setSenderVideoConstraint', maxFrameHeight);
+    // SendVideoController keeps any number; a height that is not one >= 0 is then not applied (TraceablePeerConnection.setSenderVideoConstraints).
+    this.preferredSendHeight = maxFrameHeight;
+  }
+
+  /**
+   * The camera video sent, as TPCUtils.ts encodes a single stream: at the lower of the camera's
+   * height and the preference, at the rate of that height's level, from the conference's
+   * `videoQuality` (JingleSessionPC lower-cases its keys: the older `maxBitratesVideo.VP8` form is
+   * read as `maxbitratesvideo`) or the library's defaults.
+   */
+  sentVideo(codec: JitsiVideoCodec): FakeSentVideo | null {
+    const camera = this.tracks.find((t) => t.type === 'video' && t.videoType === 'camera' && t.sent() !== null);
+    if (!camera) return null;
+    const preference = Number.isFinite(this.preferredSendHeight) && this.preferredSendHeight >= 0 ? this.preferredSendHeight : NO_SEND_PREFERENCE;
+    const height = Math.min(camera.captureHeight, preference);
+    const level = QUALITY_LEVELS.find((l) => l.height <= height)?.level ?? 'none';
+    const quality = Object.fromEntries(Object.entries(this.options.videoQuality ?? {}).map(([k, v]) => [k.toLowerCase(), v])) as Record<string, unknown>;
+    const perCodec = (quality[codec] as { maxBitratesVideo?: Record<string, number> } | undefined)?.maxBitratesVideo;
+    const legacy = (quality['maxbitratesvideo'] as Record<string, Record<string, number>> | undefined)?.[codec.toUpperCase()];
+    const configured = (perCodec ?? legacy)?.[level];
+    const maxBitrateBps = level === 'none' ? 0 : configured || (DEFAULT_BITRATES[codec][level] ?? 0);
+    return { height, maxBitrateBps, codec };
   }
 
   isModerator(): boolean { return this.inRoom && this.owner; }
