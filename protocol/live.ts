@@ -136,6 +136,8 @@ export const ClientMessageSchema = Type.Union([
       /** "Prendre une photo": a full-resolution still taken on the patient's device, filed into the consultation's documents. */
       Type.Literal('photo'),
     ]),
+    /** With `photo`: the tallest photo wanted, pixels (the practitioner's "résolution photo"); the camera's full resolution when absent. */
+    photoHeight: Type.Optional(Type.Integer({ minimum: 240, maximum: 4320 })),
   }, { additionalProperties: false }),
   /** The practitioner's browser records the call, or stopped ("Enregistrer la vidéo / l'audio"): the patient is shown it. */
   Type.Object({ type: Type.Literal('recording'), active: Type.Boolean(), kind: Type.Optional(Type.Union([Type.Literal('video'), Type.Literal('audio')])) }, { additionalProperties: false }),
@@ -220,7 +222,7 @@ export type ServerMessage =
   | { type: 'drawing'; surface: DrawingSurface; operations: DrawnOperation[] }
   /** A document was shared into the conversation. */
   | { type: 'document'; document: DocumentSummary }
-  | { type: 'camera'; from: Role; command: Extract<ClientMessage, { type: 'camera' }>['command'] }
+  | (Extract<ClientMessage, { type: 'camera' }> & { from: Role })
   /** The practitioner records the call in their browser (or stopped). */
   | { type: 'recording'; from: Role; active: boolean; kind?: 'video' | 'audio' }
   /** The patient's camera and microphone now (to the practitioner). */

@@ -23,7 +23,8 @@ export function contentSecurityPolicy(config: Config): Record<string, string[]> 
   const jitsiSocket = config.jitsi ? [`wss://${config.jitsi.domain}`] : [];
   return {
     'default-src': ["'self'"],
-    'script-src': ["'self'", ...jitsi],
+    // 'wasm-unsafe-eval': the background of the practitioner's camera runs MediaPipe's WebAssembly (our own file).
+    'script-src': ["'self'", "'wasm-unsafe-eval'", ...jitsi],
     // Angular's component styles and the server pages' <style> are inline.
     'style-src': ["'self'", "'unsafe-inline'"],
     'img-src': ["'self'", 'data:', 'blob:'],

@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import * as schema from '../../connector/db/schema/index.ts';
 import { eventually, useAppWithHub } from '../support/harness.ts';
-import { launchChromium } from './support/browser.ts';
+import { useCallBrowser } from './support/browser.ts';
 import { mainVideoSize, pictureRect, startCall, type CallPages } from './support/consultation.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
@@ -51,16 +51,7 @@ async function paintedPixels(page: Page): Promise<number> {
 describe('consultation tools in Chromium (practitioner on a computer, patient on a phone)', () => {
   // Small per-file limit, so that "too large" is quick to show.
   const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return { env: { DOCUMENT_MAX_FILE_MB: '1' } }; });
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    [browser] = await Promise.all([launchChromium(), ensureUiBuilt()]);
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-  });
+  const chrome = useCallBrowser();
 
   async function endConsultation(call: CallPages): Promise<void> {
     const { practitioner } = call;
@@ -71,7 +62,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
   }
 
   it('carries messages both ways, counts the unread ones, keeps them over a reload and in the transcript after the end', async () => {
-    const call = await startCall(t, hub, browser, contexts);
+    const call = await startCall(t, hub, chrome);
     const { practitioner, patient } = call;
     await practitioner.getByRole('tab', { name: 'Messages' }).click();
     await practitioner.getByLabel('Votre message').fill('Bonjour, montrez-moi la zone.');
@@ -106,7 +97,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
   });
 
   it("puts the practitioner's PDF in the patient's conversation, downloaded with the same bytes and safe headers; refuses bad files with their message and stores nothing", async () => {
-    const call = await startCall(t, hub, browser, contexts);
+    const call = await startCall(t, hub, chrome);
     const { practitioner, patient } = call;
     const bytes = pdfBytes(`ordonnance ${Date.now()}`);
     await practitioner.getByTestId('share-file-input').first().setInputFiles({ name: 'Ordonnance Dupré.pdf', mimeType: 'application/pdf', buffer: bytes });
@@ -157,7 +148,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
   });
 
   it('shows the shared screen large on the phone with the camera small, the pointer at the same place, and the camera back after stopping', async () => {
-    const call = await startCall(t, hub, browser, contexts);
+    const call = await startCall(t, hub, chrome);
     const { practitioner, patient } = call;
     const camera = await mainVideoSize(patient, 'peer');
     expect(camera.width / camera.height).toBeCloseTo(4 / 3, 1);
@@ -191,7 +182,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
   });
 
   it('"Fichier" shows a local image on the practitioner\'s screen only, uploads nothing, and "Montrer au patient" sends it as the shared screen', async () => {
-    const call = await startCall(t, hub, browser, contexts);
+    const call = await startCall(t, hub, chrome);
     const { practitioner, patient } = call;
     // A 400 × 200 PNG, drawn by the browser.
     const png = Buffer.from(await practitioner.evaluate(() => {
@@ -229,7 +220,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
   });
 
   it('paints a stroke of either side on the other at the same place (mouse and touch), keeps it for a reload, and "Effacer tout" clears both', async () => {
-    const call = await startCall(t, hub, browser, contexts);
+    const call = await startCall(t, hub, chrome);
     const { practitioner, patient } = call;
     await practitioner.getByRole('button', { name: 'Dessiner' }).click();
     await patient.getByTestId('drawing-canvas').waitFor();

@@ -4,9 +4,9 @@
  * camera and microphone. The patient knocks, the practitioner's panel sees it live and
  * accepts, video flows both ways; the patient reloads and is back in the call without knocking.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually, useAppWithHub } from '../support/harness.ts';
-import { launchChromium } from './support/browser.ts';
+import { useCallBrowser } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
 /** Resolves when the page's `<video data-testid=main-video>` shows frames; returns its size. */
@@ -37,17 +37,7 @@ function recordSentTypes(page: Page): string[] {
 describe('p2p call in Chromium', () => {
   // The UI is built before the app starts: the app serves /app/ only if the build is there.
   const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  // Declared after the app: the pages and their sockets close before the app does.
-  beforeAll(async () => {
-    [browser] = await Promise.all([launchChromium(), ensureUiBuilt()]);
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-  });
+  const chrome = useCallBrowser();
 
   it('lets the patient in from the waiting room, shows video both ways, and resumes after a reload without a new knock', async () => {
     const appointment = hub.upsert(hub.makeAppointment());
@@ -56,8 +46,8 @@ describe('p2p call in Chromium', () => {
     // The links carry PUBLIC_URL; the test app listens on its own port.
     const local = (url: string) => `${t.url}${new URL(url).pathname}`;
 
-    const [patientContext, practitionerContext] = await Promise.all([browser.newContext({ locale: 'fr-FR' }), browser.newContext({ locale: 'fr-FR' })]);
-    contexts.push(patientContext, practitionerContext);
+    const [patientContext, practitionerContext] = await Promise.all([chrome.browser.newContext({ locale: 'fr-FR' }), chrome.browser.newContext({ locale: 'fr-FR' })]);
+    chrome.contexts.push(patientContext, practitionerContext);
     const patient = await patientContext.newPage();
     const practitioner = await practitionerContext.newPage();
     const patientSent = recordSentTypes(patient);

@@ -5,30 +5,20 @@
  * the local test page, simulates a successful payment; the practitioner's panel shows "Payée"
  * live and the agenda receives `payment.status = "paid"`.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { eventually, useAppWithHub, jobsSettled } from '../support/harness.ts';
-import { launchChromium } from './support/browser.ts';
+import { useCallBrowser } from './support/browser.ts';
 import { ensureUiBuilt } from './support/ui-build.ts';
 
 describe('sandbox payment in Chromium', () => {
   // The UI is built before the app starts: the app serves /app/ only if the build is there.
   const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  // Declared after the app: the pages and their sockets close before the app does.
-  beforeAll(async () => {
-    [browser] = await Promise.all([launchChromium(), ensureUiBuilt()]);
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-  });
+  const chrome = useCallBrowser();
 
   /** A context whose requests to PUBLIC_URL (what the payment link and its redirect carry) reach the test app's port. */
   async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ locale: 'fr-FR' });
-    contexts.push(context);
+    const context = await chrome.browser.newContext({ locale: 'fr-FR' });
+    chrome.contexts.push(context);
     const publicOrigin = new URL(t.config.publicUrl).origin;
     if (publicOrigin !== t.url) {
       await context.route((url) => url.origin === publicOrigin, async (route) => {

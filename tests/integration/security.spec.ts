@@ -27,7 +27,7 @@ describe('security headers', () => {
       await r.arrayBuffer();
       const csp = directives(r.headers.get('content-security-policy') ?? undefined);
       expect(csp.get('default-src')).withContext(url).toEqual(["'self'"]);
-      expect(csp.get('script-src')).withContext(url).toEqual(["'self'"]);
+      expect(csp.get('script-src')).withContext(url).toEqual(["'self'", "'wasm-unsafe-eval'"]);
       expect(csp.get('frame-ancestors')).withContext(url).toEqual(["'none'"]);
       expect(csp.get('object-src')).withContext(url).toEqual(["'none'"]);
       expect(r.headers.get('x-content-type-options')).withContext(url).toBe('nosniff');
@@ -99,7 +99,7 @@ describe('security headers with https, Jitsi and an agenda that embeds the panel
     await r.arrayBuffer();
     expect(r.headers.get('strict-transport-security')).toContain('max-age=31536000');
     const csp = directives(r.headers.get('content-security-policy') ?? undefined);
-    expect(csp.get('script-src')).toEqual(["'self'", 'https://meet.example.org']);
+    expect(csp.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'", 'https://meet.example.org']);
     expect(csp.get('connect-src')).toEqual(jasmine.arrayContaining(['wss://teleconsult.example.org', 'https://meet.example.org', 'wss://meet.example.org']));
     expect(csp.get('frame-ancestors')).toEqual(['https://agenda.example.org']);
     expect(r.headers.get('x-frame-options')).toBeNull();

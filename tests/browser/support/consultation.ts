@@ -4,9 +4,10 @@
  * from the links the agenda received to the call. Shared by the browser specs of the
  * consultation's tools.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { AgendaHub } from '../../fakes/agenda-hub.ts';
 import { eventually, type TestApp } from '../../support/harness.ts';
+import type { CallBrowser } from './browser.ts';
 
 /** A call in progress. */
 export interface CallPages {
@@ -24,6 +25,36 @@ export interface CallSizes {
   patient?: { width: number; height: number };
   /** Extra permissions of the patient's context, granted through the DevTools protocol (e.g. `cameraPanTiltZoom`, RECIPES.md). */
   patientPermissions?: string[];
+  /** The camera the patient picks on the device check, by label (e.g. `fake_device_2`); the browser's default otherwise. */
+  patientCamera?: string;
+  /** Runs on the patient's page before it opens its link (e.g. `page.addInitScript`). */
+  patientInit?: (page: Page) => Promise<void>;
+}
+
+/**
+ * Chromium's fake cameras (`--use-fake-device-for-media-stream=device-count=3`): fake_device_0
+ * gives I420 frames, fake_device_1 Y16 (a depth format: it plays in the page, but WebRTC sends
+ * none of its frames, so the other side's track stays muted), fake_device_2 MJPEG. A spec that
+ * checks pictures after choosing a camera picks 0 or 2.
+ */
+export const SENDABLE_FAKE_CAMERA = 'fake_device_2';
+
+/** How many frames `page`'s large video shows over `ms` (requestVideoFrameCallback): frames that arrived and were decoded. */
+export async function framesShown(page: Page, ms = 1000): Promise<number> {
+  // No named inner functions: the spec's compiler would wrap them in a helper the page lacks.
+  return page.evaluate(async (duration) => {
+    const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement;
+    let frames = 0;
+    const end = performance.now() + duration;
+    while (performance.now() < end) {
+      const shown = await Promise.race([
+        new Promise<boolean>((resolve) => video.requestVideoFrameCallback(() => resolve(true))),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, end - performance.now()))),
+      ]);
+      if (shown) frames++;
+    }
+    return frames;
+  }, ms);
 }
 
 /** Resolves once the page's large video plays with frames of the given source; returns its frame size. */
@@ -39,7 +70,7 @@ export async function mainVideoSize(page: Page, source?: 'peer' | 'peer-screen' 
 }
 
 /** Makes a teleconsultation through the agenda webhook, opens both links, admits the patient, and waits for video both ways. */
-export async function startCall(t: TestApp, hub: AgendaHub, browser: Browser, contexts: BrowserContext[], sizes: CallSizes = {}): Promise<CallPages> {
+export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts }: CallBrowser, sizes: CallSizes = {}): Promise<CallPages> {
   const appointment = hub.upsert(hub.makeAppointment());
   const delivered = await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', appointment);
   if (delivered.status !== 202) throw new Error(`webhook answered ${delivered.status}`);
@@ -59,8 +90,17 @@ export async function startCall(t: TestApp, hub: AgendaHub, browser: Browser, co
     const { targetInfo } = await cdp.send('Target.getTargetInfo');
     await cdp.send('Browser.grantPermissions', { permissions: ['videoCapture', 'audioCapture', ...sizes.patientPermissions] as never, browserContextId: targetInfo.browserContextId });
   }
+  await sizes.patientInit?.(patient);
   await practitioner.goto(local(links.joinUrl));
   await patient.goto(local(links.patientUrl));
+  if (sizes.patientCamera) {
+    // The label holds the select, so its name goes on with the camera chosen ("Caméra fake_device_0").
+    const camera = patient.getByRole('combobox', { name: /^Caméra/ });
+    await camera.locator('option', { hasText: sizes.patientCamera }).waitFor({ state: 'attached', timeout: 20_000 }).catch(async (error: unknown) => {
+      throw new Error(`no camera "${sizes.patientCamera}" on the device check: ${await screenState(patient)}; cameras ${JSON.stringify(await camera.locator('option').allTextContents().catch(() => []))}`, { cause: error });
+    });
+    await camera.selectOption({ label: sizes.patientCamera });
+  }
   await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click({ timeout: 20_000 }).catch(async (error: unknown) => {
     throw new Error(`the patient's page offers no waiting room: ${await screenState(patient)} at ${patient.url()}`, { cause: error });
   });

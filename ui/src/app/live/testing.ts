@@ -1,6 +1,7 @@
 import type { ComponentFixture } from '@angular/core/testing';
+import { computeAccessibleName } from 'dom-accessibility-api';
 import type { MediaSettings, Presence, Role, SessionSummary, TeleconsultationSummary } from '#protocol/live';
-import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
+import type { CameraEffect, ConferenceDriver, JoinOptions, SendQuality } from '../../../../meet/drivers/conference';
 import { CONFERENCE_LOADER } from './conference';
 import type { ConferenceDriverDeps, ConferenceLoader } from './conference';
 import { LIVE_WEB_SOCKET } from './live-socket';
@@ -86,6 +87,15 @@ export class FakeDriver {
   screenStream(): MediaStream | null {
     return null;
   }
+  /** The camera effects and send limits set, apart from `calls` (the lobby's order). */
+  readonly effects: (CameraEffect | null)[] = [];
+  readonly qualities: SendQuality[] = [];
+  async setCameraEffect(effect: CameraEffect | null): Promise<void> {
+    this.effects.push(effect);
+  }
+  async setSendQuality(quality: SendQuality): Promise<void> {
+    this.qualities.push(quality);
+  }
 }
 
 /** Answers the requests a page in a call makes for its conversation and documents (empty), so that `verify()` holds. */
@@ -156,13 +166,9 @@ export function textOf(element: HTMLElement): string {
   return (element.textContent ?? '').replace(/\s+/g, ' ');
 }
 
-/** The accessible name of a button, as a screen reader gets it here: its `aria-label`, else its text but what is `aria-hidden`. */
+/** The accessible name of an element, computed as browsers do (W3C accname, through dom-accessibility-api). */
 export function accessibleName(button: HTMLElement): string {
-  const label = button.getAttribute('aria-label');
-  if (label !== null) return label.trim();
-  const copy = button.cloneNode(true) as HTMLElement;
-  copy.querySelectorAll('[aria-hidden="true"]').forEach((hidden) => hidden.remove());
-  return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+  return computeAccessibleName(button);
 }
 
 /** The button of `element` named `name`, if any. */

@@ -71,6 +71,8 @@ describe('PanelPage', () => {
     const { deps, driver } = live.conferences.loaded[0]!;
     expect([deps.presence(), deps.peerName]).toEqual(['waiting', 'Camille M.']);
     expect(driver.joined).toEqual([{ role: 'practitioner', displayName: 'Dr Claire Dubois' }]);
+    // "Réglages" gives the call its limits on what is sent (none set here) before it joins.
+    expect(driver.qualities).toEqual([{ maxVideoKbps: null, maxVideoHeight: null }]);
     expect(sent()).toEqual(['admit']);
     expect(element.querySelector('tc-practitioner-call')).not.toBeNull();
   });

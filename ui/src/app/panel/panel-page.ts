@@ -2,14 +2,10 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, input, si
 import type { Presence } from '#protocol/live';
 import type { Knock } from '../../../../meet/drivers/conference';
 import { I18n, TranslatePipe } from '../i18n/i18n';
-import { CallMedia } from '../live/call-media';
-import { Conversation } from '../live/chat/conversation';
+import { CallState, provideCallState } from '../live/call-state';
 import { ConsultationClient } from '../live/consultation-client';
 import { ConsultationHeader } from '../live/consultation-header';
-import { Documents } from '../live/documents/documents';
-import { DrawingSession } from '../live/drawing/drawing-session';
 import { formatTime } from '../live/live-format';
-import { LiveSocket } from '../live/live-socket';
 import { Invoice } from './invoice';
 import { LocalFile } from './local-file';
 import { PatientCamera } from './patient-camera';
@@ -28,7 +24,7 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 @Component({
   selector: 'tc-panel-page',
   imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, LocalFile, PatientCamera, Recorder, PractitionerSettings],
+  providers: [provideCallState(), LocalFile, PatientCamera, Recorder, PractitionerSettings],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'panel.title'" />
@@ -109,7 +105,8 @@ export class PanelPage {
    * The call's state, made with the page rather than with the call's screens (which may load
    * later): each follows the live socket and the driver from their first message.
    */
-  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(PatientCamera), inject(PractitionerSettings)] as const;
+  private readonly callState = [inject(CallState), inject(PatientCamera)] as const;
+  private readonly settings = inject(PractitionerSettings);
   private readonly recorder = inject(Recorder);
   private readonly i18n = inject(I18n);
 
@@ -208,8 +205,10 @@ export class PanelPage {
     if (!this.leftCall) void this.startCall();
   }
 
-  private startCall(): Promise<void> {
+  private async startCall(): Promise<void> {
+    const devices = await this.settings.joinDevices();
     return this.client.startCall({
+      devices,
       prepare: (driver) => {
         driver.on('knocking', (knock) => {
           // The connector's waiting room decides; the media lobby follows it.

@@ -4,6 +4,7 @@ import { I18n, TranslatePipe } from '../i18n/i18n';
 import type { TranslationKey } from '../i18n/i18n';
 import { ConsultationClient } from '../live/consultation-client';
 import { Icon } from '../shared/icon';
+import { PractitionerSettings } from './settings';
 
 type CameraCommand = Extract<ClientMessage, { type: 'camera' }>['command'];
 
@@ -19,6 +20,7 @@ const UNKNOWN: PatientMediaState = { microphone: true, video: true, cameras: 0, 
 @Injectable()
 export class PatientCamera {
   private readonly client = inject(ConsultationClient);
+  private readonly settings = inject(PractitionerSettings, { optional: true });
   private readonly stateSignal = signal<PatientMediaState>(UNKNOWN);
   private readonly panSignal = signal<{ x: number; y: number }>({ x: 0.5, y: 0.5 });
   /** The patient's device reported at least once. */
@@ -42,9 +44,10 @@ export class PatientCamera {
     inject(DestroyRef).onDestroy(() => subscription.unsubscribe());
   }
 
-  /** Sends a command to the patient's device. */
+  /** Sends a command to the patient's device; "Prendre une photo" at the practitioner's "résolution photo". */
   command(command: CameraCommand): void {
-    this.client.send({ type: 'camera', command });
+    const photoHeight = command === 'photo' ? this.settings?.settings().photoHeight : null;
+    this.client.send({ type: 'camera', command, ...(photoHeight ? { photoHeight } : {}) });
   }
 
   /** Moves the centre of a digital zoom (fractions of the picture, kept inside it). */

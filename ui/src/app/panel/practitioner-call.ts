@@ -2,12 +2,12 @@ import { ChangeDetectionStrategy, Component, computed, effect, inject, output, s
 import { TranslatePipe } from '../i18n/i18n';
 import { Icon } from '../shared/icon';
 import { CallMedia } from '../live/call-media';
+import { CallState } from '../live/call-state';
 import { CallStage } from '../live/call-stage';
 import { Conversation } from '../live/chat/conversation';
 import { ConversationPanel } from '../live/chat/conversation-panel';
 import { ConsultationClient } from '../live/consultation-client';
 import { DocumentsList } from '../live/documents/documents-list';
-import { Documents } from '../live/documents/documents';
 import { ShareFileButton } from '../live/documents/share-file-button';
 import { CallDrawing } from '../live/call-drawing';
 import { LOCAL_FILE_ACCEPT, LocalFile, LocalFileView } from './local-file';
@@ -132,7 +132,6 @@ export class PractitionerCall {
   protected readonly conversation = inject(Conversation);
   protected readonly localFile = inject(LocalFile);
   protected readonly patientCamera = inject(PatientCamera);
-  private readonly documents = inject(Documents);
   private readonly drawing = viewChild.required(CallDrawing);
   protected readonly tabs = TABS;
   protected readonly tabLabels = { patient: 'side.patient', messages: 'side.messages', documents: 'side.documents' } as const;
@@ -145,8 +144,7 @@ export class PractitionerCall {
   protected readonly pointerSurface = computed(() => this.media.somethingShared() || this.drawing().open());
 
   constructor() {
-    this.conversation.load();
-    this.documents.load();
+    inject(CallState).load();
     effect(() => this.conversation.setVisible(this.selected() === 'messages'));
   }
 

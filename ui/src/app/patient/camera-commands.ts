@@ -56,7 +56,7 @@ export class CameraCommands {
 
   constructor() {
     const subscription = this.client.socket.messages$.subscribe((message) => {
-      if (message.type === 'camera' && message.from === 'practitioner') this.enqueue(() => this.carryOut(message.command));
+      if (message.type === 'camera' && message.from === 'practitioner') this.enqueue(() => this.carryOut(message.command, message.photoHeight));
       if (message.type === 'recording' && message.from === 'practitioner') this.recordingSignal.set(message.active ? message.kind ?? 'video' : null);
       // The practitioner (re)connected, or the call restarted: say where we stand.
       if (message.type === 'presence' && message.presence.practitioner === 'online' && message.presence.patient === 'admitted') this.enqueue(() => this.report());
@@ -95,7 +95,7 @@ export class CameraCommands {
     this.queue = this.queue.then(step).catch(() => undefined);
   }
 
-  private async carryOut(command: CameraCommand): Promise<void> {
+  private async carryOut(command: CameraCommand, photoHeight?: number): Promise<void> {
     this.refused = undefined;
     switch (command) {
       case 'mute-audio':
@@ -112,7 +112,7 @@ export class CameraCommands {
         await this.switchCamera();
         break;
       case 'photo':
-        await this.takePhoto();
+        await this.takePhoto(photoHeight);
         break;
       default:
         await this.zoom(command === 'zoom-in' ? ZOOM_STEP : command === 'zoom-out' ? -ZOOM_STEP : null);
@@ -143,15 +143,16 @@ export class CameraCommands {
   }
 
   /**
-   * A still at the camera's full resolution (`ImageCapture.takePhoto`, where the browser has
-   * it; else the current frame), filed into the consultation's documents, so both sides have it.
+   * A still at the camera's full resolution, or at most `maxHeight` tall (`ImageCapture.takePhoto`,
+   * where the browser has it; else the current frame), filed into the consultation's documents,
+   * so both sides have it.
    */
-  private async takePhoto(): Promise<void> {
+  private async takePhoto(maxHeight?: number): Promise<void> {
     const track = this.videoTrack();
     if (!track || track.readyState !== 'live') return this.refuse('not-in-call');
     let photo: Blob | null = null;
     try {
-      photo = await stillOf(track);
+      photo = await stillOf(track, maxHeight);
     } catch {
       photo = null;
     }
@@ -212,17 +213,22 @@ function pad(n: number): string {
 
 /** `ImageCapture` where the browser has it (https://w3c.github.io/mediacapture-image/). */
 interface ImageCaptureLike {
-  takePhoto(): Promise<Blob>;
+  takePhoto(settings?: { imageHeight?: number; imageWidth?: number }): Promise<Blob>;
+  getPhotoCapabilities?(): Promise<{ imageHeight?: { min?: number; max?: number }; imageWidth?: { min?: number; max?: number } }>;
 }
 type ImageCaptureConstructor = new (track: MediaStreamTrack) => ImageCaptureLike;
 
-/** A JPEG still of `track`: the camera's own photo when it gives a JPEG, else the current frame, drawn and encoded here. */
-async function stillOf(track: MediaStreamTrack): Promise<Blob | null> {
+/**
+ * A JPEG still of `track`, at most `maxHeight` tall: the camera's own photo when it gives a
+ * JPEG of the wanted size, else the current frame (or the photo), drawn, scaled and encoded here.
+ */
+async function stillOf(track: MediaStreamTrack, maxHeight?: number): Promise<Blob | null> {
   const Capture = (globalThis as { ImageCapture?: ImageCaptureConstructor }).ImageCapture;
   if (Capture) {
-    const blob = await new Capture(track).takePhoto().catch(() => null);
-    if (blob?.type === 'image/jpeg') return blob;
-    if (blob) return reencode(await createImageBitmap(blob));
+    const capture = new Capture(track);
+    const blob = await capture.takePhoto(await photoSettings(capture, maxHeight)).catch(() => null);
+    if (blob?.type === 'image/jpeg' && !(maxHeight && (await createImageBitmap(blob)).height > maxHeight)) return blob;
+    if (blob) return reencode(await createImageBitmap(blob), maxHeight);
   }
   const video = document.createElement('video');
   video.muted = true;
@@ -230,13 +236,25 @@ async function stillOf(track: MediaStreamTrack): Promise<Blob | null> {
   await video.play();
   const bitmap = await createImageBitmap(video);
   video.srcObject = null;
-  return reencode(bitmap);
+  return reencode(bitmap, maxHeight);
 }
 
-function reencode(bitmap: ImageBitmap): Promise<Blob | null> {
+/** The camera's photo size closest below `maxHeight` (https://w3c.github.io/mediacapture-image/#photocapabilities-section). */
+async function photoSettings(capture: ImageCaptureLike, maxHeight?: number): Promise<{ imageHeight?: number; imageWidth?: number } | undefined> {
+  if (!maxHeight || !capture.getPhotoCapabilities) return undefined;
+  const capabilities = await capture.getPhotoCapabilities().catch(() => null);
+  const heights = capabilities?.imageHeight;
+  const widths = capabilities?.imageWidth;
+  if (!heights?.max || !widths?.max || heights.max <= maxHeight) return undefined;
+  const height = Math.max(heights.min ?? 1, maxHeight);
+  return { imageHeight: height, imageWidth: Math.round((widths.max * height) / heights.max) };
+}
+
+function reencode(bitmap: ImageBitmap, maxHeight?: number): Promise<Blob | null> {
+  const scale = maxHeight && bitmap.height > maxHeight ? maxHeight / bitmap.height : 1;
   const canvas = document.createElement('canvas');
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d')?.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
 }

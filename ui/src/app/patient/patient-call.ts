@@ -3,11 +3,11 @@ import { TranslatePipe } from '../i18n/i18n';
 import { Icon } from '../shared/icon';
 import { CallDrawing } from '../live/call-drawing';
 import { CallMedia } from '../live/call-media';
+import { CallState } from '../live/call-state';
 import { CallStage } from '../live/call-stage';
 import { Conversation } from '../live/chat/conversation';
 import { ConversationPanel } from '../live/chat/conversation-panel';
 import { ConsultationClient } from '../live/consultation-client';
-import { Documents } from '../live/documents/documents';
 import { ShareFileButton } from '../live/documents/share-file-button';
 import { UploadList } from '../live/documents/upload-list';
 import { CameraCommands } from './camera-commands';
@@ -99,14 +99,12 @@ export class PatientCall {
   protected readonly media = inject(CallMedia);
   protected readonly conversation = inject(Conversation);
   protected readonly commands = inject(CameraCommands);
-  private readonly documents = inject(Documents);
   protected readonly drawing = viewChild.required(CallDrawing);
   protected readonly messagesOpen = signal(false);
   protected readonly drawingOpen = computed(() => this.drawing().open());
 
   constructor() {
-    this.conversation.load();
-    this.documents.load();
+    inject(CallState).load();
     effect(() => this.conversation.setVisible(this.messagesOpen()));
   }
 }

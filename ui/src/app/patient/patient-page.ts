@@ -1,13 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import type { PatientPresence } from '#protocol/live';
 import { TranslatePipe } from '../i18n/i18n';
-import { CallMedia } from '../live/call-media';
-import { Conversation } from '../live/chat/conversation';
+import { CallState, provideCallState } from '../live/call-state';
 import { ConsultationClient } from '../live/consultation-client';
 import { ConsultationHeader } from '../live/consultation-header';
-import { Documents } from '../live/documents/documents';
-import { DrawingSession } from '../live/drawing/drawing-session';
-import { LiveSocket } from '../live/live-socket';
 import { CameraCommands } from './camera-commands';
 import { DeviceCheck } from './device-check';
 import { PatientCall } from './patient-call';
@@ -23,7 +19,7 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
 @Component({
   selector: 'tc-patient-page',
   imports: [TranslatePipe, ConsultationHeader, PatientCall, DeviceCheck, PatientPayment],
-  providers: [LiveSocket, ConsultationClient, CallMedia, Conversation, Documents, DrawingSession, CameraCommands],
+  providers: [provideCallState(), CameraCommands],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'patient.title'" />
@@ -73,7 +69,7 @@ export class PatientPage {
    * The call's state, made with the page rather than with the call's screens (which may load
    * later): each follows the live socket and the driver from their first message.
    */
-  private readonly callState = [inject(CallMedia), inject(DrawingSession), inject(Conversation), inject(Documents), inject(CameraCommands)] as const;
+  private readonly callState = [inject(CallState), inject(CameraCommands)] as const;
 
   /** The patient announced themselves in the waiting room (or the server says they are in it). */
   private readonly inWaitingRoom = signal(false);
