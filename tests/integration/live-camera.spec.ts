@@ -17,6 +17,18 @@ describe("live commands to the patient's camera and microphone", () => {
     expect(patient.all('camera-state')).toEqual([]);
   });
 
+  it('carries the practitioner\'s "résolution photo" with "Prendre une photo", and refuses one out of range', async () => {
+    const { practitioner, patient } = await admitted(await pair());
+    practitioner.send({ type: 'camera', command: 'photo', photoHeight: 1080 });
+    expect(await patient.next('camera')).toEqual({ type: 'camera', from: 'practitioner', command: 'photo', photoHeight: 1080 });
+    for (const photoHeight of [100, 10_000, 720.5, '1080']) {
+      practitioner.send({ type: 'camera', command: 'photo', photoHeight } as Record<string, unknown>);
+      expect((await practitioner.next('error')).code).withContext(String(photoHeight)).toBe('MESSAGE_INVALID');
+    }
+    await patient.sync();
+    expect(patient.all('camera').length).toBe(1);
+  });
+
   it("tells the patient the practitioner records, and refuses a recording notice from the patient", async () => {
     const { practitioner, patient } = await admitted(await pair());
     practitioner.send({ type: 'recording', active: true, kind: 'video' });
