@@ -315,9 +315,10 @@ export class PractitionerSettings {
     fieldset { border: 1px solid var(--color-border); border-radius: var(--radius); margin: var(--space-3) 0 0; padding: var(--space-2) var(--space-3) var(--space-3); }
     fieldset[disabled] { opacity: 0.6; }
     .choices { display: flex; flex-wrap: wrap; gap: var(--space-2); }
-    .choice { display: grid; justify-items: center; gap: var(--space-1); margin: 0; font-weight: normal; cursor: pointer; }
-    .choice input { position: absolute; opacity: 0; width: 1px; height: 1px; }
-    .thumb { width: 4.5rem; height: 2.75rem; border-radius: var(--radius); border: 2px solid var(--color-border); background: var(--color-surface) center / cover no-repeat; }
+    .settings .choice { display: grid; justify-items: center; gap: var(--space-1); margin: 0; font-weight: normal; cursor: pointer; position: relative; }
+    /* The radio covers its choice, unseen: a click anywhere on the picture or its name is on it. */
+    .choice input { position: absolute; inset: 0; width: 100%; height: 100%; margin: 0; opacity: 0; cursor: pointer; z-index: 1; }
+    .thumb { display: block; width: 4.5rem; height: 2.75rem; border-radius: var(--radius); border: 2px solid var(--color-border); background: var(--color-surface) center / cover no-repeat; }
     .thumb[data-background=blur] { background-image: radial-gradient(circle at 50% 45%, #8a8a8a 0 22%, transparent 40%), linear-gradient(120deg, #c9d8e3, #efe7dc); filter: blur(1.5px); }
     .thumb[data-background=none] { background-image: linear-gradient(to top right, transparent calc(50% - 1px), var(--color-text-muted) 50%, transparent calc(50% + 1px)); }
     .choice input:checked + .thumb { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent); }
