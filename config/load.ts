@@ -365,6 +365,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       linksPerMinute: r.int('RATE_LIMIT_LINKS_PER_MINUTE', 60, 1, 1_000_000),
       livePerMinute: r.int('RATE_LIMIT_LIVE_PER_MINUTE', 300, 1, 1_000_000),
       socketsPerMinute: r.int('RATE_LIMIT_SOCKETS_PER_MINUTE', 60, 1, 1_000_000),
+      signInPerMinute: r.int('RATE_LIMIT_SIGN_IN_PER_MINUTE', 10, 1, 1_000_000),
     },
     production,
     standIns: { ...standIns, demoAgenda: agenda.demo },
@@ -379,6 +380,10 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     logLevel,
     linkSecret: linkSecret ?? '',
     linkGraceHours: r.int('LINK_GRACE_HOURS', 24, 1, 24 * 30),
+    followUp: {
+      signInLinkMinutes: r.int('SIGN_IN_LINK_MINUTES', 15, 1, 24 * 60),
+      sessionHours: r.int('FOLLOW_UP_SESSION_HOURS', 12, 1, 24 * 30),
+    },
     rejoinGraceSeconds: r.int('LIVE_REJOIN_GRACE_SECONDS', 300, 0, 24 * 3600),
     agenda,
     reconcileEveryMinutes: r.int('AGENDA_RECONCILE_EVERY_MINUTES', 10, 0, 24 * 60),

@@ -47,6 +47,8 @@ export interface RateLimits {
   livePerMinute: number;
   /** Live socket connections (`/live/…`). */
   socketsPerMinute: number;
+  /** Asking for a follow-up sign-in link and opening one (`/api/follow-up/sign-in`, `/f/…`). */
+  signInPerMinute: number;
 }
 
 export interface AgendaConfig {
@@ -165,6 +167,8 @@ export interface Config {
   linkSecret: string;
   /** Where links lead when opened: hours a link stays valid after the appointment's end. */
   linkGraceHours: number;
+  /** "Suivi et paiement": minutes a sign-in link opens sessions, hours a follow-up session lasts. */
+  followUp: { signInLinkMinutes: number; sessionHours: number };
   /** A patient who drops out of an accepted call and returns within this time is let back in without knocking. */
   rejoinGraceSeconds: number;
   agenda: AgendaConfig;

@@ -4,7 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config/schema.ts';
 import { createAgendaClient } from './agenda/client.ts';
@@ -28,6 +28,7 @@ import { devOutboxRoutes } from './notifications/outbox.ts';
 import { createNotifications } from './notifications/service.ts';
 import { drawingPurge } from './live/drawing.ts';
 import { recheckSocketsOnCancel, registerLive } from './live/plugin.ts';
+import { publishWaitingRoomChanges } from './live/waiting-changes.ts';
 import { chatPurge } from './live/chat.ts';
 import { presencePurge } from './live/presence.ts';
 import { messagesPurge } from './notifications/retention.ts';
@@ -37,6 +38,8 @@ import { sessionsAndLinksPurge } from './sessions/sessions.ts';
 import { contactsPurge } from './teleconsultations/retention.ts';
 import { registerSessions, revokeSessionsOnCancel } from './sessions/plugin.ts';
 import { createLifecycle } from './teleconsultations/lifecycle.ts';
+import { followUpStatusListener } from './follow-up/events.ts';
+import { registerFollowUp } from './follow-up/plugin.ts';
 import { agendaWebhookRoutes } from './webhooks/agenda.ts';
 import { jitsiWebhookRoutes } from './webhooks/jitsi.ts';
 import { keepRawBodies } from './webhooks/intake.ts';
@@ -64,6 +67,17 @@ export interface BuildOptions {
 
 export const API_VERSION = '1.0.0';
 
+/** One log line per request, written once it is answered, instead of Fastify's two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 /** Builds the app and its services; call `close()` to release everything. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -77,6 +91,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     requestTimeout: 300_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    logController: new OneLinePerRequest(),
   });
   const log = app.log as unknown as Services['log'];
   let database: Database;
@@ -176,12 +191,15 @@ async function assemble(app: FastifyInstance, config: Config, opts: BuildOptions
   await app.register(async (scope) => paymentPages(scope, services, billing));
   await registerSessions(app, services);
   const hub = await registerLive(app, services, { rejoinGraceMs: config.rejoinGraceSeconds * 1000 });
+  await registerFollowUp(app, services, billing, notifications);
 
   // What each change of a teleconsultation sets off, in the change's own transaction.
   lifecycle.onChange(writeBackListener(queue));
   lifecycle.onChange(notifications.listener);
   lifecycle.onChange(revokeSessionsOnCancel(now));
   lifecycle.onChange(recheckSocketsOnCancel(hub));
+  lifecycle.onChange(followUpStatusListener(services));
+  lifecycle.onChange(publishWaitingRoomChanges(services, hub));
   // The patient's data that the retention period deletes, each kind from its feature.
   const retention = createRetention(services);
   for (const data of [chatPurge, drawingPurge, presencePurge, messagesPurge, sessionsAndLinksPurge, contactsPurge]) retention.register(data);

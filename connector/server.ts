@@ -1,9 +1,12 @@
 /**
  * The only file that listens: loads the configuration, builds the app, starts, and closes
- * gracefully on SIGINT/SIGTERM (in-flight requests and jobs finish or are released).
+ * gracefully on SIGINT/SIGTERM (in-flight requests and jobs finish or are released). Exit
+ * codes: 78 a configuration error, 75 the data directory held by another process, 1 the port
+ * taken or another failure.
  */
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { buildApp } from './app.ts';
+import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { isDatabaseUnavailable } from './db/faults.ts';
 import { describeError } from './http/logging.ts';
 
@@ -18,7 +21,16 @@ try {
   throw err;
 }
 
-const app = await buildApp(config);
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(config);
+} catch (err) {
+  if (err instanceof DataDirInUseError) {
+    console.error(err.message);
+    process.exit(75);
+  }
+  throw err;
+}
 // A database that goes away must never take the process with it: a library's promise left
 // unawaited on a lost connection is logged (by code) and the work it belonged to is retried
 // by its job's expiry. Anything else unhandled still stops the process, as Node does.
@@ -45,7 +57,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await app.listen({ port: config.port, host: config.host });
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (err) {
+  // Nothing is left half-open: the jobs, the bus and the database close before the exit.
+  const code = (err as NodeJS.ErrnoException).code;
+  console.error(code === 'EADDRINUSE' ? `Port ${config.port} on ${config.host} is already in use: stop what listens there, or set PORT.` : `Cannot listen on ${config.host}:${config.port}: ${code ?? String(err)}`);
+  await app.close().catch(() => undefined);
+  process.exit(1);
+}
 const base = config.publicUrl;
 const lines = [
   `Teleconsult Connector on ${base}`,

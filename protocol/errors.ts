@@ -63,7 +63,15 @@ export const ERRORS = {
   NOT_ALLOWED: { status: 403, meaning: 'This participant may not send this live message.' },
   PATIENT_NOT_WAITING: { status: 409, meaning: 'The patient is not in the waiting room.' },
   TELECONSULTATION_ENDED: { status: 409, meaning: 'The teleconsultation has ended: documents and drawing can no longer be added.' },
+  CALL_CLOSED: { status: 409, meaning: 'The appointment is over: the link now opens the consultation space only (payment, documents, conversation).' },
+  CANNOT_RETURN: { status: 409, meaning: 'The consultation cannot be resumed: it was not ended by the patient, or the practitioner has left.' },
   DRAWING_FULL: { status: 409, meaning: 'The drawing holds the most operations it can keep; "effacer tout" makes room.' },
+
+  // The practitioner's follow-up ("Suivi et paiement")
+  FOLLOW_UP_SESSION_REQUIRED: { status: 401, meaning: 'No valid follow-up session: ask for a sign-in link.' },
+  SIGN_IN_LINK_INVALID: { status: 404, meaning: 'The sign-in link was not made by this service.' },
+  SIGN_IN_LINK_EXPIRED: { status: 410, meaning: 'The sign-in link expired: ask for a new one.' },
+  PRACTITIONER_EMAIL_MISSING: { status: 409, meaning: 'The agenda gives no email for this practitioner: no sign-in link can be sent.' },
 
   // Documents
   DOCUMENT_MISSING: { status: 400, meaning: 'The upload has no `file` part.' },

@@ -17,6 +17,12 @@ export type Role = 'practitioner' | 'patient';
 export type PatientPresence = 'absent' | 'waiting' | 'admitted' | 'denied';
 export type PractitionerPresence = 'offline' | 'online';
 
+/** The delays the practitioner can announce, in minutes (0 withdraws the announcement). */
+export const DELAY_MINUTES = [0, 5, 10, 15] as const;
+export type DelayMinutes = (typeof DELAY_MINUTES)[number];
+/** Longest "Refuser" message to the patient, in characters. */
+export const MAX_DENIAL_MESSAGE_CHARS = 300;
+
 /** Largest client message, in bytes of UTF-8 JSON. Bigger ones are refused. */
 export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
@@ -100,7 +106,13 @@ export const ClientMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('knock') }, { additionalProperties: false }),
   /** The practitioner lets the patient in, or not. */
   Type.Object({ type: Type.Literal('admit') }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('deny') }, { additionalProperties: false }),
+  /** "Refuser", with a short message for the patient (chosen from presets or typed by the practitioner). */
+  Type.Object({ type: Type.Literal('deny'), message: Type.Optional(Text(MAX_DENIAL_MESSAGE_CHARS)) }, { additionalProperties: false }),
+  /** The practitioner's "retard 5 / 10 / 15 min" from now, shown to the waiting patient; 0 withdraws it. */
+  // Each literal written out: a mapped array gives the union a static type of `never` (DELAY_MINUTES lists the same).
+  Type.Object({ type: Type.Literal('delay'), minutes: Type.Union([Type.Literal(0), Type.Literal(5), Type.Literal(10), Type.Literal(15)]) }, { additionalProperties: false }),
+  /** "Revenir dans la consultation": a patient who hung up comes back while the practitioner is still there. */
+  Type.Object({ type: Type.Literal('return') }, { additionalProperties: false }),
   /** Media signalling for the p2p driver (SDP offers/answers, ICE candidates), relayed to the other side. */
   Type.Object({
     type: Type.Literal('signal'),
@@ -143,7 +155,7 @@ export const ClientMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('recording'), active: Type.Boolean(), kind: Type.Optional(Type.Union([Type.Literal('video'), Type.Literal('audio')])) }, { additionalProperties: false }),
   /** The patient's device says what its camera and microphone do now (after a command, or its own buttons). */
   Type.Object({ type: Type.Literal('camera-state'), state: PatientMediaStateSchema }, { additionalProperties: false }),
-  /** The practitioner ends the teleconsultation (end of call: payment and documents follow). */
+  /** Either participant's red phone ("Raccrocher") ends the teleconsultation for both (payment and documents follow). */
   Type.Object({ type: Type.Literal('end') }, { additionalProperties: false }),
   /** Keep-alive; answered with `pong`. */
   Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),
@@ -167,6 +179,17 @@ export interface TeleconsultationSummary {
   /** The patient's display name: first name and initial, for the practitioner's screen. */
   patientName: string;
   timezone: string;
+  /** Once ended: who ended it (a patient who hung up may come back while the practitioner is there). */
+  endedBy: EndedBy | null;
+  /** When the call actually started and ended (ISO), when known. */
+  startedAt: string | null;
+  endedAt: string | null;
+  /**
+   * Until when the call can be joined (ISO): the end of the appointment plus the link's grace
+   * period. Past it, the patient's link opens the consultation space only (summary, payment,
+   * documents, conversation) until the clinic's retention period ends.
+   */
+  callClosesAt: string;
 }
 
 export interface Presence {
@@ -176,11 +199,36 @@ export interface Presence {
   waitingSince: string | null;
 }
 
+/**
+ * What the waiting patient is told beside the presence: the practitioner's announced delay,
+ * whether the practitioner is still in another of their consultations (from our data), and
+ * the message of a refusal.
+ */
+export interface WaitingInfo {
+  /** The announced delay ("retard 10 min"), or null; counted from `delayedAt`. */
+  delayMinutes: Exclude<DelayMinutes, 0> | null;
+  /** When the delay was announced (ISO), or null. */
+  delayedAt: string | null;
+  /** The practitioner is in another of their teleconsultations right now. */
+  practitionerBusy: boolean;
+  /** The practitioner's message with "Refuser", while the patient stands refused. */
+  deniedMessage: string | null;
+}
+
+/** Who ended a teleconsultation: a participant's red phone, or the agenda / conference server / an integrator. */
+export type EndedBy = Role | 'agenda' | 'conference' | 'integrator' | 'system';
+
 /** `GET /api/live/{teleconsultationId}/{role}/session`: what a page needs before it connects. */
 export interface SessionSummary {
   you: { role: Role };
   teleconsultation: TeleconsultationSummary;
   media: MediaSettings;
+  /**
+   * `call`: the waiting room and the call are open (from the link's opening to
+   * `callClosesAt`); `space`: only the consultation space (summary, payment, documents,
+   * conversation), until the clinic's retention period ends.
+   */
+  access: 'call' | 'space';
 }
 
 /** `GET /api/live/{teleconsultationId}/{role}/jitsi-token`: a token minted for this participant, never stored. */
@@ -210,10 +258,14 @@ export { documentPaths } from './documents.ts';
 
 /** What the server sends. `from` is always set by the server from the sender's session. */
 export type ServerMessage =
-  | { type: 'state'; you: { role: Role }; teleconsultation: TeleconsultationSummary; presence: Presence; media: MediaSettings }
+  | { type: 'state'; you: { role: Role }; teleconsultation: TeleconsultationSummary; presence: Presence; waiting: WaitingInfo; media: MediaSettings }
   | { type: 'presence'; presence: Presence }
+  /** The waiting room's information changed (delay announced, practitioner busy elsewhere or free). */
+  | { type: 'waiting'; waiting: WaitingInfo }
+  /** The appointment changed in the agenda (moved, lengthened): the page shows the new summary. */
+  | { type: 'teleconsultation'; teleconsultation: TeleconsultationSummary }
   | { type: 'admitted' }
-  | { type: 'denied' }
+  | { type: 'denied'; message?: string }
   | { type: 'signal'; from: Role; data: Extract<ClientMessage, { type: 'signal' }>['data'] }
   | { type: 'chat'; from: Role; id: string; text: string; at: string; clientId?: string }
   | { type: 'pointer'; from: Role; x: number; y: number; visible: boolean }
@@ -227,7 +279,7 @@ export type ServerMessage =
   | { type: 'recording'; from: Role; active: boolean; kind?: 'video' | 'audio' }
   /** The patient's camera and microphone now (to the practitioner). */
   | { type: 'camera-state'; from: Role; state: PatientMediaState }
-  | { type: 'status'; status: TeleconsultationSummary['status'] }
+  | { type: 'status'; status: TeleconsultationSummary['status']; endedBy?: EndedBy | null }
   | { type: 'payment'; payment: PaymentSummary }
   | { type: 'pong' }
   | { type: 'error'; code: ErrorCode; message: string };

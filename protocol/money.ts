@@ -116,6 +116,12 @@ export function parseAmount(input: unknown, opts: ParseAmountOptions): ParsedAmo
   return { ok: true, cents: Number(cents), currency };
 }
 
+/** Minor units as plain decimal text in the currency's own decimals, e.g. `decimalAmount(3050, 'EUR')` → "30.50" (exports, never for people). */
+export function decimalAmount(cents: number, currency: string): string {
+  const sign = cents < 0 ? '-' : '';
+  return sign + centsToDecimalText(BigInt(Math.abs(Math.trunc(cents))), minorUnitDigits(currency));
+}
+
 function centsToDecimalText(cents: bigint, digits: number): string {
   if (digits === 0) return cents.toString();
   const text = cents.toString().padStart(digits + 1, '0');

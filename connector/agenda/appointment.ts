@@ -48,6 +48,11 @@ export const AppointmentSchema = Type.Object({
 });
 export type Appointment = Static<typeof AppointmentSchema>;
 
+/** Whether an appointment is over at `now` (its end passed): no teleconsultation is opened for it. */
+export function appointmentOver(a: Pick<Appointment, 'startsAt' | 'durationMinutes'>, now: Date): boolean {
+  return Date.parse(a.startsAt) + a.durationMinutes * 60_000 < now.getTime();
+}
+
 /** What `appointment.deleted` may carry: only the identity and the version. */
 export const AppointmentRefSchema = Type.Object({
   id: Id,

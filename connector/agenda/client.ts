@@ -49,6 +49,8 @@ export interface AgendaClient {
   putTeleconsultation(appointmentId: string, body: TeleconsultationWriteBack): Promise<void>;
   /** Every appointment updated since an instant, following `nextCursor` page after page. */
   listAllUpdatedSince(updatedSince: string, pageSize?: number): AsyncGenerator<Appointment, void, undefined>;
+  /** The same, a page at a time (each page as the hub sent it, in its order). */
+  pagesUpdatedSince(updatedSince: string, pageSize?: number): AsyncGenerator<Appointment[], void, undefined>;
 }
 
 /** The one error type of the agenda client. */
@@ -156,6 +158,10 @@ export function createAgendaClient(options: AgendaClientOptions): AgendaClient {
   }
 
   async function* listAllUpdatedSince(updatedSince: string, pageSize?: number): AsyncGenerator<Appointment, void, undefined> {
+    for await (const items of pagesUpdatedSince(updatedSince, pageSize)) yield* items;
+  }
+
+  async function* pagesUpdatedSince(updatedSince: string, pageSize?: number): AsyncGenerator<Appointment[], void, undefined> {
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
@@ -163,7 +169,7 @@ export function createAgendaClient(options: AgendaClientOptions): AgendaClient {
       if (cursor !== undefined) query.cursor = cursor;
       if (pageSize !== undefined) query.limit = pageSize;
       const page = await listAppointments(query);
-      yield* page.items;
+      yield page.items;
       if (page.nextCursor === null) return;
       // A hub handing back a cursor it already gave would loop forever.
       if (seen.has(page.nextCursor)) {
@@ -174,7 +180,7 @@ export function createAgendaClient(options: AgendaClientOptions): AgendaClient {
     }
   }
 
-  return { getAppointment, listAppointments, putTeleconsultation, listAllUpdatedSince };
+  return { getAppointment, listAppointments, putTeleconsultation, listAllUpdatedSince, pagesUpdatedSince };
 }
 
 interface Call {

@@ -12,6 +12,7 @@ import type { Database, Tx } from '../db/client.ts';
 import { syncState, teleconsultations, webhookReceipts } from '../db/schema/index.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { applyAppointment, type ApplyContext, type ApplyOutcome } from '../teleconsultations/apply.ts';
+import { applyAppointments } from '../teleconsultations/apply-page.ts';
 import type { ChangeListener } from '../teleconsultations/model.ts';
 import { latestLinks, linkUrl } from '../teleconsultations/links.ts';
 import type { AgendaEventType, Appointment, AppointmentRef, TeleconsultationWriteBack } from './appointment.ts';
@@ -63,14 +64,19 @@ export async function planWriteBack(queue: JobQueue, tx: Tx, teleconsultationId:
 
 /** The change listener that plans a write-back whenever the agenda has something to learn. */
 export function writeBackListener(queue: JobQueue): ChangeListener {
-  return async (tx, change) => {
+  const one: ChangeListener = async (tx, change) => {
     const t = change.teleconsultation;
     if (t.revision > t.agendaRevision) await planWriteBack(queue, tx, t.id);
   };
+  one.many = async (tx, changes) => {
+    const due = [...new Set(changes.map((c) => c.teleconsultation).filter((t) => t.revision > t.agendaRevision).map((t) => t.id))];
+    await queue.sendMany(WRITEBACK_QUEUE, due.map((id) => ({ data: { teleconsultationId: id }, singletonKey: id })), { tx });
+  };
+  return one;
 }
 
 /** Builds what the agenda should show for a teleconsultation, from the database. */
-export async function writeBackBody(deps: AgendaSyncDeps, teleconsultationId: string): Promise<{ appointmentId: string; revision: number; body: TeleconsultationWriteBack } | null> {
+export async function writeBackBody(deps: AgendaSyncDeps, teleconsultationId: string): Promise<{ appointmentId: string; revision: number; agendaRevision: number; body: TeleconsultationWriteBack } | null> {
   const { db } = deps.database;
   const [t] = await db.select().from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
   if (!t) return null;
@@ -79,6 +85,7 @@ export async function writeBackBody(deps: AgendaSyncDeps, teleconsultationId: st
   return {
     appointmentId: t.appointmentId,
     revision: t.revision,
+    agendaRevision: t.agendaRevision,
     body: {
       joinUrl: linkUrl(deps.publicUrl, deps.linkSecret, links.practitioner),
       patientUrl: linkUrl(deps.publicUrl, deps.linkSecret, links.patient),
@@ -91,7 +98,9 @@ export async function writeBackBody(deps: AgendaSyncDeps, teleconsultationId: st
 /** One write-back attempt; throws (so the queue retries) when the agenda is unavailable. */
 export async function runWriteBack(deps: AgendaSyncDeps, teleconsultationId: string): Promise<void> {
   const wb = await writeBackBody(deps, teleconsultationId);
-  if (!wb) return;
+  // Already acknowledged: a second job planned while the first was sending (a reconciliation's
+  // re-plan, a change whose body the first one already carried) has nothing to tell.
+  if (!wb || wb.revision <= wb.agendaRevision) return;
   try {
     await deps.client.putTeleconsultation(wb.appointmentId, wb.body);
   } catch (err) {
@@ -109,36 +118,89 @@ export async function runWriteBack(deps: AgendaSyncDeps, teleconsultationId: str
   deps.log.info({ teleconsultationId, revision: wb.revision, status: wb.body.status }, 'agenda write-back done');
 }
 
-/** Pages through the agenda's changes since the watermark and applies each appointment. */
+/** Teleconsultations re-planned per statement when reconciliation looks for due write-backs. */
+const REPLAN_CHUNK = 1000;
+
+/**
+ * Pages through the agenda's changes since the watermark and applies them, a page per
+ * transaction (see apply-page.ts): a page is stored whole or not at all, and the watermark
+ * moves in the transaction of the page that takes it there, so it never passes an
+ * appointment that is not applied. The next page is fetched while one is applied; at most
+ * two pages are held at once.
+ */
 export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{ seen: number; applied: number; replanned: number }> {
   const { db } = deps.database;
+  // Write-backs whose retries ran out are planned again: the database remembers they are due.
+  // Done first, so that it only meets what was due before this run: what the pages change
+  // below plans its own write-back in its transaction.
+  const replanned = await replanWriteBacks(deps);
   const [mark] = await db.select().from(syncState).where(eq(syncState.key, WATERMARK_KEY));
-  const since = mark ? mark.value : new Date(0).toISOString();
+  let since = mark ? mark.value : new Date(0).toISOString();
+  const from = since;
   let newest = Date.parse(since);
   let seen = 0;
   let applied = 0;
-  for await (const appointment of deps.client.listAllUpdatedSince(since, pageSize)) {
-    seen++;
-    const outcome = await db.transaction((tx) => applyAppointment(tx, deps.apply, { appointment }, { kind: 'system', process: 'reconcile' }));
-    if (outcome !== 'stale' && outcome !== 'ignored' && outcome !== 'unchanged') applied++;
-    newest = Math.max(newest, Date.parse(appointment.updatedAt));
-  }
-  const next = new Date(Math.max(0, newest - WATERMARK_OVERLAP_MS)).toISOString();
-  if (seen > 0 && next > since) {
-    await db.insert(syncState).values({ key: WATERMARK_KEY, value: next, updatedAt: deps.apply.now() })
-      .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
-  }
-  // Write-backs whose retries ran out are planned again: the database remembers they are due.
-  // (Past its retention period a teleconsultation has no links left to write back.)
-  const pending = await db.select({ id: teleconsultations.id }).from(teleconsultations)
-    .where(and(gt(teleconsultations.revision, teleconsultations.agendaRevision), isNull(teleconsultations.purgedAt)));
-  let replanned = 0;
-  for (const p of pending) {
-    const id = await deps.queue.send(WRITEBACK_QUEUE, { teleconsultationId: p.id }, { singletonKey: p.id });
-    if (id) replanned++;
+  for await (const page of fetchingAhead(deps.client.pagesUpdatedSince(from, pageSize))) {
+    if (page.length === 0) continue;
+    seen += page.length;
+    for (const a of page) newest = Math.max(newest, Date.parse(a.updatedAt));
+    const next = new Date(Math.max(0, newest - WATERMARK_OVERLAP_MS)).toISOString();
+    const outcomes = await db.transaction(async (tx) => {
+      const done = await applyAppointments(tx, deps.apply, page, { kind: 'system', process: 'reconcile' });
+      if (next > since) {
+        await tx.insert(syncState).values({ key: WATERMARK_KEY, value: next, updatedAt: deps.apply.now() })
+          .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
+      }
+      return done;
+    });
+    if (next > since) since = next;
+    applied += outcomes.filter((o) => o !== 'stale' && o !== 'ignored' && o !== 'unchanged').length;
   }
   deps.log.info({ seen, applied, replanned }, 'agenda reconciliation done');
   return { seen, applied, replanned };
+}
+
+/**
+ * Plans again the write-back of every teleconsultation the agenda has not acknowledged
+ * (past its retention period a teleconsultation has no links left to write back), a chunk of
+ * ids at a time; one already queued stays the only one (singleton key). Returns how many
+ * were planned.
+ */
+async function replanWriteBacks(deps: AgendaSyncDeps): Promise<number> {
+  const { db } = deps.database;
+  let replanned = 0;
+  let after: string | undefined;
+  for (;;) {
+    const pending = await db.select({ id: teleconsultations.id }).from(teleconsultations)
+      .where(and(gt(teleconsultations.revision, teleconsultations.agendaRevision), isNull(teleconsultations.purgedAt), after === undefined ? undefined : gt(teleconsultations.id, after)))
+      .orderBy(teleconsultations.id).limit(REPLAN_CHUNK);
+    for (const p of pending) {
+      const id = await deps.queue.send(WRITEBACK_QUEUE, { teleconsultationId: p.id }, { singletonKey: p.id });
+      if (id) replanned++;
+    }
+    if (pending.length < REPLAN_CHUNK) return replanned;
+    after = pending.at(-1)!.id;
+  }
+}
+
+/** The items of `source`, asking for the next one as soon as one is handed out. */
+async function* fetchingAhead<T>(source: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+  let next = source.next();
+  // Awaited below; until then a failure must not count as unhandled.
+  next.catch(() => {});
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = source.next();
+      next.catch(() => {});
+      yield r.value;
+    }
+  } finally {
+    // Stopped early (a page failed to apply): let the fetch in flight end, then close the source.
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
 }
 
 /** Registers the write-back and reconciliation jobs. */

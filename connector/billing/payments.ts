@@ -7,7 +7,7 @@
  * and makes a new one when the previous expired, so one link serves the SMS, the email,
  * the end screen, the reminder and the agenda.
  */
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { paymentRequests, practitionerAccounts, teleconsultations, type Actor, type PaymentRequestStatus } from '../db/schema/index.ts';
@@ -245,14 +245,16 @@ export async function applyPaymentEvent(tx: Tx, event: PaymentEvent, now: Date, 
 
 /**
  * The practitioner's teleconsultations with their payment, newest first, for the follow-up
- * view; only `teleconsultationId` when given (a session opened from one consultation's link).
+ * view: those starting in [from, to) when given, only `teleconsultationId` when given.
  */
-export async function practitionerPayments(q: Queryable, clinicId: string, practitionerId: string, opts: { teleconsultationId?: string; limit?: number } = {}) {
+export async function practitionerPayments(q: Queryable, clinicId: string, practitionerId: string, opts: { teleconsultationId?: string; from?: Date; to?: Date; limit?: number } = {}) {
   const limit = opts.limit ?? 100;
   const rows = await q.select().from(teleconsultations)
     .where(and(
       eq(teleconsultations.clinicId, clinicId), sql`${teleconsultations.practitioner}->>'id' = ${practitionerId}`,
       ...(opts.teleconsultationId ? [eq(teleconsultations.id, opts.teleconsultationId)] : []),
+      ...(opts.from ? [gte(teleconsultations.startsAt, opts.from)] : []),
+      ...(opts.to ? [lt(teleconsultations.startsAt, opts.to)] : []),
     ))
     .orderBy(desc(teleconsultations.startsAt)).limit(limit);
   const ids = rows.map((r) => r.id);

@@ -1,21 +1,22 @@
 /**
  * Billing's API for the live pages: the practitioner's "€ Facture" (presets, request,
- * re-send) and payments follow-up, on the practitioner's session; the patient's current
+ * re-send), on the practitioner's session (the follow-up across consultations is
+ * connector/follow-up/); the patient's current
  * payment, on the patient's session. The patient's pages (`/pay/…`) are in pages.ts; the
  * Stripe webhook intake is in connector/webhooks/.
  */
 import type { FastifyInstance } from 'fastify';
-import { errorBodySchema, listSchema } from '../http/errors.ts';
-import { patientDisplayName } from '../sessions/summary.ts';
+import { errorBodySchema } from '../http/errors.ts';
 import { requireSession } from '../sessions/sessions.ts';
 import { sessionActor } from '../teleconsultations/model.ts';
 import type { Services } from '../services.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
-import { currentPaymentRequest, practitionerPayments } from './payments.ts';
+import { currentPaymentRequest } from './payments.ts';
 import type { Billing } from './service.ts';
 
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
-const paymentSchema = {
+/** A payment request as the pages see it (PaymentSummary), for response schemas. */
+export const paymentSchema = {
   type: 'object',
   required: ['id', 'status', 'amount', 'url', 'sandbox', 'requestedAt', 'paidAt'],
   properties: {
@@ -28,7 +29,8 @@ const paymentSchema = {
     paidAt: { type: ['string', 'null'] },
   },
 } as const;
-const nullablePayment = { anyOf: [paymentSchema, { type: 'null' }] } as const;
+/** A payment request, or null. */
+export const nullablePayment = { anyOf: [paymentSchema, { type: 'null' }] } as const;
 
 /** Registers billing's API routes. */
 export async function billingRoutes(app: FastifyInstance, services: Services, billing: Billing): Promise<void> {
@@ -73,29 +75,6 @@ export async function billingRoutes(app: FastifyInstance, services: Services, bi
     await requireSession(request, request.params.id, 'practitioner');
     const p = await billing.resend(request.params.id);
     return reply.status(202).send({ payment: billing.summary(p) });
-  });
-
-  app.get<{ Params: { id: string } }>('/api/live/:id/practitioner/payments', {
-    schema: {
-      tags: ['billing'], summary: 'This teleconsultation with its payment (a session opened from one consultation\'s link sees that one only)', params,
-      response: {
-        200: listSchema({
-          type: 'object', required: ['teleconsultationId', 'startsAt', 'status', 'patientName', 'payment'],
-          properties: { teleconsultationId: { type: 'string' }, startsAt: { type: 'string' }, status: { type: 'string' }, patientName: { type: 'string' }, payment: nullablePayment },
-        }),
-        401: errorBodySchema,
-      },
-    },
-  }, async (request) => {
-    const session = await requireSession(request, request.params.id, 'practitioner');
-    // A session opened from one consultation's link sees that consultation only.
-    const rows = await practitionerPayments(services.database.db, session.clinicId, session.teleconsultation.practitioner.id, { teleconsultationId: session.teleconsultation.id });
-    return {
-      items: rows.map((r) => ({
-        teleconsultationId: r.teleconsultation.id, startsAt: r.teleconsultation.startsAt.toISOString(), status: r.teleconsultation.status,
-        patientName: patientDisplayName(r.teleconsultation), payment: r.payment ? billing.summary(r.payment) : null,
-      })),
-    };
   });
 
   app.get<{ Params: { id: string } }>('/api/live/:id/patient/payment', {

@@ -2,12 +2,14 @@
  * The billing feature: its provider (Stripe; without it the labelled sandbox where it is on,
  * or no payments),
  * its jobs, and the one path every status change takes (Stripe webhook or sandbox page):
- * recorded once, written back to the agenda, pushed live, reminders dropped once paid.
+ * recorded once, written back to the agenda, pushed live (to the consultation's pages and to
+ * the practitioner's follow-up), reminders dropped once paid.
  */
 import { and, eq } from 'drizzle-orm';
 import { planWriteBack } from '../agenda/sync.ts';
 import { paymentRequests, teleconsultations, webhookReceipts, type Actor } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
+import { publishFollowUp } from '../follow-up/events.ts';
 import { publishToTeleconsultation } from '../live/hub.ts';
 import type { MessageLinkRegistry } from '../notifications/send.ts';
 import type { Notifications } from '../notifications/service.ts';
@@ -62,7 +64,11 @@ export function createBilling(services: Services, notifications: Notifications):
 
   const summary = (p: PaymentRequest) => paymentSummary(p, config.publicUrl, config.linkSecret);
   const publish = async (p: PaymentRequest) => {
-    await publishToTeleconsultation(bus, p.teleconsultationId, { type: 'payment', payment: summary(p) }).catch((err: unknown) => log.warn({ err }, 'live payment event not published'));
+    const payment = summary(p);
+    await Promise.all([
+      publishToTeleconsultation(bus, p.teleconsultationId, { type: 'payment', payment }),
+      publishFollowUp(bus, { clinicId: p.clinicId, practitionerId: p.practitionerId }, { type: 'payment', teleconsultationId: p.teleconsultationId, payment }),
+    ]).catch((err: unknown) => log.warn({ err }, 'live payment event not published'));
   };
   const customerEmail = async (teleconsultationId: string) => {
     const [t] = await db.select({ email: teleconsultations.patientEmail }).from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));

@@ -4,15 +4,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -121,15 +120,33 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       close: () => pool.end(),
     };
   }
+  // Loaded only for the embedded database: PGlite's WebAssembly PostgreSQL is some 40 MB of
+  // memory that a service on PostgreSQL would carry for nothing.
+  const [{ PGlite: EmbeddedPostgres }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator'),
+  ]);
   let client = opts.pglite;
+  let unlock = () => {};
   if (!client) {
     const dir = join(opts.dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
-    client = await PGlite.create(dir);
+    unlock = lockDataDir(opts.dataDir);
+    try {
+      client = await EmbeddedPostgres.create(dir);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
   }
   const pglite = client;
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  try {
+    await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  } catch (err) {
+    if (!opts.pglite) await pglite.close().catch(() => undefined);
+    unlock();
+    throw err;
+  }
   return {
     kind: 'pglite',
     db,
@@ -148,7 +165,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       },
     },
     close: async () => {
-      if (!opts.pglite) await pglite.close();
+      if (opts.pglite) return;
+      try {
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

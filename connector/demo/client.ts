@@ -21,5 +21,6 @@ export function demoAgendaClient(app: FastifyInstance, config: Config): AgendaCl
     listAppointments: (q) => get().listAppointments(q),
     putTeleconsultation: (id, body) => get().putTeleconsultation(id, body),
     listAllUpdatedSince: (since, size) => get().listAllUpdatedSince(since, size),
+    pagesUpdatedSince: (since, size) => get().pagesUpdatedSince(since, size),
   };
 }

@@ -3,7 +3,7 @@
  * value is escaped; the page is plain forms so it works without scripts.
  */
 import { DateTime } from 'luxon';
-import type { Appointment } from '../agenda/appointment.ts';
+import { appointmentOver, type Appointment } from '../agenda/appointment.ts';
 import { escapeHtml, htmlPage } from '../http/html-page.ts';
 
 const TEXT = {
@@ -13,7 +13,7 @@ const TEXT = {
     book: 'Prendre un rendez-vous',
     firstName: 'Prénom du patient', lastName: 'Nom', email: 'Email', mobile: 'Portable (ex. +33612345678)', locale: 'Langue du patient',
     when: 'Date et heure', duration: 'Durée (minutes)', video: 'Motif en téléconsultation', submit: 'Enregistrer le RDV',
-    list: 'Rendez-vous', none: 'Aucun rendez-vous pour l’instant.', join: 'Rejoindre', patientLink: 'Lien patient', waiting: 'liens en cours de création…',
+    list: 'Rendez-vous', none: 'Aucun rendez-vous pour l’instant.', join: 'Rejoindre', patientLink: 'Lien patient', waiting: 'liens en cours de création…', past: 'déjà passé : pas de téléconsultation',
     move: 'Déplacer', cancel: 'Annuler le RDV', cancelled: 'annulé', office: 'au cabinet', status: 'Statut', payment: 'Paiement',
     practitioner: 'Praticien', docs: 'API', outbox: 'Boîte d’envoi',
     statuses: { scheduled: 'planifiée', waiting: 'patient en salle d’attente', in_progress: 'en cours', ended: 'terminée', cancelled: 'annulée', requested: 'demandé', paid: 'payé', failed: 'échec', refunded: 'remboursé' } as Record<string, string>,
@@ -24,7 +24,7 @@ const TEXT = {
     book: 'Book an appointment',
     firstName: 'Patient first name', lastName: 'Last name', email: 'Email', mobile: 'Mobile (e.g. +33612345678)', locale: 'Patient language',
     when: 'Date and time', duration: 'Duration (minutes)', video: 'Teleconsultation reason', submit: 'Save appointment',
-    list: 'Appointments', none: 'No appointment yet.', join: 'Join', patientLink: 'Patient link', waiting: 'links being created…',
+    list: 'Appointments', none: 'No appointment yet.', join: 'Join', patientLink: 'Patient link', waiting: 'links being created…', past: 'already over: no teleconsultation',
     move: 'Move', cancel: 'Cancel appointment', cancelled: 'cancelled', office: 'in the office', status: 'Status', payment: 'Payment',
     practitioner: 'Practitioner', docs: 'API', outbox: 'Outbox',
     statuses: { scheduled: 'scheduled', waiting: 'patient waiting', in_progress: 'in progress', ended: 'ended', cancelled: 'cancelled', requested: 'requested', paid: 'paid', failed: 'failed', refunded: 'refunded' } as Record<string, string>,
@@ -38,7 +38,7 @@ export interface DemoPageInput {
   now: Date;
 }
 
-function row(t: (typeof TEXT)['fr' | 'en'], lang: string, zone: string, a: Appointment, tc: Record<string, unknown> | null): string {
+function row(t: (typeof TEXT)['fr' | 'en'], lang: string, zone: string, a: Appointment, tc: Record<string, unknown> | null, now: Date): string {
   const when = DateTime.fromISO(a.startsAt).setZone(zone).setLocale(lang).toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
   const name = `${escapeHtml(a.patient.firstName)} ${escapeHtml(a.patient.lastName)}`;
   const camera = a.reason.teleconsultation ? '<span class="cam" title="Téléconsultation">🎥</span>' : '';
@@ -49,7 +49,7 @@ function row(t: (typeof TEXT)['fr' | 'en'], lang: string, zone: string, a: Appoi
       : tc && typeof tc['joinUrl'] === 'string'
         ? `<a class="join" href="${escapeHtml(String(tc['joinUrl']))}" target="_blank" rel="noopener">${t.join}</a>
            <a href="${escapeHtml(String(tc['patientUrl']))}" target="_blank" rel="noopener">${t.patientLink}</a>`
-        : `<span class="muted">${t.waiting}</span>`;
+        : `<span class="muted">${appointmentOver(a, now) ? t.past : t.waiting}</span>`;
   const label = (v: unknown) => escapeHtml(t.statuses[String(v)] ?? String(v));
   const status = tc && typeof tc['status'] === 'string' ? `<span class="pill" data-status="${escapeHtml(String(tc['status']))}">${label(tc['status'])}</span>` : '';
   const payment = tc && tc['payment'] && typeof tc['payment'] === 'object' ? `<span class="pill">${t.payment} : ${label((tc['payment'] as Record<string, unknown>)['status'])}</span>` : '';
@@ -68,7 +68,7 @@ export function renderDemoPage(input: DemoPageInput): string {
   const t = TEXT[input.lang];
   const zone = input.practitioner.timezone;
   const soon = DateTime.fromJSDate(input.now).setZone(zone).plus({ minutes: 20 }).startOf('minute').toFormat("yyyy-LL-dd'T'HH:mm");
-  const items = input.items.length === 0 ? `<p class="muted">${t.none}</p>` : `<ul class="appointments">${input.items.map((x) => row(t, input.lang, zone, x.appointment, x.teleconsultation)).join('')}</ul>`;
+  const items = input.items.length === 0 ? `<p class="muted">${t.none}</p>` : `<ul class="appointments">${input.items.map((x) => row(t, input.lang, zone, x.appointment, x.teleconsultation, input.now)).join('')}</ul>`;
   const css = `
   form.book { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: .6rem; align-items: end; }
   label { display: flex; flex-direction: column; font-size: .9rem; gap: .2rem; }

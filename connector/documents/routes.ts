@@ -6,10 +6,13 @@
  * became documents.
  */
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConversationResponse, DocumentLimits, DocumentSummary } from '#protocol/live';
 import type { Config } from '../../config/schema.ts';
+import { teleconsultations } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
+import { followUpMayRead } from '../follow-up/session.ts';
 import { errorBodySchema } from '../http/errors.ts';
 import { publishToTeleconsultation } from '../live/hub.ts';
 import type { MessageLinkRegistry } from '../notifications/send.ts';
@@ -81,6 +84,11 @@ export function documentLimits(config: Config): DocumentLimits {
 export async function documentRoutes(app: FastifyInstance, services: Services, stores: DocumentStores): Promise<void> {
   const { config } = services;
   const db = services.database.db;
+  /** The practitioner's follow-up session also opens their consultations' links ("Suivi et paiement"). */
+  const followUpReads = async (request: FastifyRequest, teleconsultationId: string) => {
+    const [t] = await db.select({ clinicId: teleconsultations.clinicId, practitioner: teleconsultations.practitioner }).from(teleconsultations).where(eq(teleconsultations.id, teleconsultationId));
+    return t !== undefined && followUpMayRead(request, t);
+  };
   // Limits per request are given where the file is read; these only bound the rest of the form.
   await app.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 20 } });
 
@@ -172,7 +180,7 @@ export async function documentRoutes(app: FastifyInstance, services: Services, s
     if (link === 'invalid') throw invalid();
     if (link === 'expired') throw new AppError('DOCUMENT_LINK_EXPIRED', 'The download link expired: open the document again from the consultation.');
     const checks = await Promise.all(ROLES.map((role) => checkRequestSession(request, teleconsultationId, role)));
-    if (!checks.some((c) => c.ok)) {
+    if (!checks.some((c) => c.ok) && !(await followUpReads(request, teleconsultationId))) {
       if (checks.some((c) => !c.ok && c.reason === 'cancelled')) throw new AppError('TELECONSULTATION_CANCELLED', 'This teleconsultation was cancelled.');
       throw invalid();
     }
@@ -232,7 +240,7 @@ export function documentsMessageLink(config: Config): NonNullable<MessageLinkReg
  * scope, their purge in the retention, and the hourly sweep of abandoned uploads.
  */
 export async function registerDocuments(app: FastifyInstance, services: Services, retention: Retention): Promise<void> {
-  const stores = createDocumentStores(services.config.documents, services.database.db);
+  const stores = await createDocumentStores(services.config.documents, services.database.db);
   app.addHook('onClose', async () => { await stores.close(); });
   retention.register(documentsPurge(stores));
   await registerOrphanSweep(services);

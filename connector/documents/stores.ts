@@ -3,7 +3,6 @@ import type { DocumentsConfig } from '../../config/schema.ts';
 import type { Queryable } from '../db/client.ts';
 import type { DocumentStorageKind } from '../db/schema/index.ts';
 import { databaseStorage } from './database-storage.ts';
-import { s3Storage } from './s3-storage.ts';
 import type { DocumentStorage } from './storage.ts';
 
 /** The storages of a service: one for new documents, and each kind by name to read or delete older ones. */
@@ -19,9 +18,10 @@ export interface DocumentStores {
  * Builds the storages from the configuration: the database always (documents stored there
  * before a move to S3 stay readable), S3 when it is configured.
  */
-export function createDocumentStores(config: DocumentsConfig, db: Queryable): DocumentStores {
+export async function createDocumentStores(config: DocumentsConfig, db: Queryable): Promise<DocumentStores> {
   const database = databaseStorage(db);
-  const s3 = config.s3 ? s3Storage(config.s3) : undefined;
+  // The AWS SDK is loaded only when S3 is configured (some 10 MB of memory otherwise idle).
+  const s3 = config.s3 ? (await import('./s3-storage.ts')).s3Storage(config.s3) : undefined;
   const of = (kind: DocumentStorageKind, q?: Queryable): DocumentStorage => {
     if (kind === 'database') return q ? databaseStorage(q) : database;
     if (!s3) throw new Error('documents are stored in S3, but S3 is not configured (S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)');

@@ -1,9 +1,10 @@
 /**
- * Rate limits per client address (@fastify/rate-limit): opening links and payment pages
- * (what a link guesser does), the live API, and live socket connections. The address is
- * the connection's, or the one a trusted proxy reports (TRUST_PROXY, never "everyone").
- * Counts are shared by every instance through Redis when it is configured, and kept in
- * this process otherwise; a Redis outage lets requests through rather than refusing them.
+ * Rate limits per client address (@fastify/rate-limit): asking for and opening follow-up
+ * sign-in links, opening links and payment pages (what a link guesser does), the live API,
+ * and live socket connections. The address is the connection's, or the one a trusted proxy
+ * reports (TRUST_PROXY, never "everyone"). Counts are shared by every instance through Redis
+ * when it is configured, and kept in this process otherwise; a Redis outage lets requests
+ * through rather than refusing them.
  */
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
@@ -26,8 +27,10 @@ interface Policy {
 export function ratePolicies(config: Config): Policy[] {
   const l = config.rateLimits;
   return [
+    // Before the others: asking for a sign-in link sends an email, opening one guesses a token.
+    { name: 'sign-in', match: /^\/(f\/|api\/follow-up\/sign-in(\?|$))/, perMinute: l.signInPerMinute, answer: 'page' },
     { name: 'links', match: /^\/(j|pay)\//, perMinute: l.linksPerMinute, answer: 'page' },
-    { name: 'live-api', match: /^\/(api\/live|documents)\//, perMinute: l.livePerMinute, answer: 'json' },
+    { name: 'live-api', match: /^\/(api\/live|api\/follow-up|documents)\//, perMinute: l.livePerMinute, answer: 'json' },
     { name: 'sockets', match: /^\/live\//, perMinute: l.socketsPerMinute, answer: 'upgrade' },
   ];
 }

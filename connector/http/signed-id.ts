@@ -11,7 +11,7 @@ const MAC_BYTES = 16;
 const MAC_TEXT = /^[A-Za-z0-9_-]{22}$/;
 
 /** What a signed id is for; part of the MAC, so the purposes cannot be swapped. */
-export type SignedIdPurpose = 'access-link:v1' | 'payment-link:v1' | 'document-link:v1';
+export type SignedIdPurpose = 'access-link:v1' | 'payment-link:v1' | 'document-link:v1' | 'sign-in-link:v1';
 
 /** The MAC of `text` for a purpose, base64url (22 characters). */
 export function macOf(secret: string, purpose: SignedIdPurpose, text: string): string {

@@ -19,7 +19,8 @@ export function createBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, opts: B
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    flush(batch.map((b) => b.item)).then(
+    // A flush that throws before its promise rejects its batch's callers as well.
+    Promise.resolve().then(() => flush(batch.map((b) => b.item))).then(
       (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );

@@ -24,6 +24,15 @@ export interface SendOptions {
   retryDelaySeconds?: number;
 }
 
+/** One job of {@link JobQueue.sendMany}. */
+export interface ManyJob<T> {
+  id?: string;
+  data: T;
+  startAfter?: Date;
+  singletonKey?: string;
+  priority?: number;
+}
+
 export interface QueueDefinition {
   name: string;
   /** Retries with exponential backoff from `retryDelaySeconds`. */
@@ -40,6 +49,12 @@ export interface QueueDefinition {
   orderKey?: (data: never) => string;
   /** pg-boss queue policy: 'stately' keeps at most one queued and one active job per singleton key. */
   policy?: 'standard' | 'short' | 'singleton' | 'stately';
+  /**
+   * Fetch loops in this process (1 by default). pg-boss waits for a whole batch before it
+   * fetches again, and an idle loop polls at most once per polling interval: several loops
+   * keep fetching while others work.
+   */
+  workers?: number;
 }
 
 // Job payloads can hold patient data (an appointment, a message): keep finished jobs only
@@ -48,11 +63,30 @@ const RETENTION = { archiveCompletedAfterSeconds: 3600, deleteAfterHours: 24 } a
 
 export type JobHandler<T> = (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
 
+/** One job of a batch. */
+export interface BatchJob<T> {
+  id: string;
+  retryCount: number;
+  data: T;
+}
+
+/**
+ * Handles a whole fetched batch at once; resolves with the jobs that failed (each retried on
+ * its own, with backoff), the others being complete. A rejection fails the whole batch.
+ */
+export type BatchHandler<T> = (jobs: BatchJob<T>[]) => Promise<Map<string, Error>>;
+
 export interface JobQueue {
   define<T extends object>(def: QueueDefinition, handler: JobHandler<T>): Promise<void>;
+  /** Defines a queue whose handler takes each fetched batch whole (`orderKey` does not apply). */
+  defineBatch<T extends object>(def: QueueDefinition, handler: BatchHandler<T>): Promise<void>;
   send<T extends object>(name: string, data: T, opts?: SendOptions): Promise<string | null>;
-  /** Plans several jobs in one statement (inside `tx` when given). */
-  sendMany<T extends object>(name: string, jobs: { id?: string; data: T }[], opts?: { tx?: Queryable }): Promise<void>;
+  /**
+   * Plans several jobs in one statement (inside `tx` when given). Each job takes the options
+   * of {@link send} that matter per job; a job whose singleton key is taken is left out, as
+   * `send` would.
+   */
+  sendMany<T extends object>(name: string, jobs: ManyJob<T>[], opts?: { tx?: Queryable }): Promise<void>;
   schedule(name: string, cron: string): Promise<void>;
   start(): Promise<void>;
   /** Stops fetching, lets running handlers finish (up to `timeoutMs`), releases the rest. */
@@ -118,11 +152,14 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
   const jobPool = database.kind === 'postgres' ? openJobPool(database.connectionString!, log) : undefined;
   const boss = new PgBoss({ db: (jobPool?.executor ?? database.executor) as PgBoss.Db, ...RETENTION });
   boss.on('error', (err: Error) => log.error({ err }, 'job queue error'));
-  const defs: { def: QueueDefinition; handler: JobHandler<object> }[] = [];
+  const defs: Registered[] = [];
   const schedules: { name: string; cron: string }[] = [];
   let started = false;
 
-  async function register(def: QueueDefinition, handler: JobHandler<object>): Promise<void> {
+  type Registered = { def: QueueDefinition; handler: JobHandler<object>; batch?: undefined } | { def: QueueDefinition; batch: BatchHandler<object>; handler?: undefined };
+
+  async function register(r: Registered): Promise<void> {
+    const { def } = r;
     await boss.createQueue(def.name, {
       name: def.name,
       policy: def.policy ?? 'standard',
@@ -132,34 +169,66 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
       expireInSeconds: def.expireInSeconds,
     });
     if (!opts.workers) return;
-    await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5, includeMetadata: true, priority: true }, async (jobs) => {
-      // pg-boss completes or fails the whole batch together; settle each job on its own
-      // so that one failure retries only itself.
-      const settle = async (job: PgBoss.Job<object>) => {
+    const fail = async (job: PgBoss.Job<object>, err: unknown) => {
+      log.warn({ err, queue: def.name, jobId: job.id }, 'job attempt failed');
+      // What the job's row keeps of the failure: never a value (a database error's message holds its parameters).
+      await boss.fail(def.name, job.id, describeError(err));
+    };
+    const retryCount = (job: PgBoss.Job<object>) => (job as { retryCount?: number }).retryCount ?? 0;
+    const onBatch = r.batch
+      ? async (jobs: PgBoss.Job<object>[]) => {
+        const batch = r.batch;
+        let failures: Map<string, Error>;
         try {
-          await handler(job.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
-          await boss.complete(def.name, job.id);
+          failures = await batch(jobs.map((job) => ({ id: job.id, retryCount: retryCount(job), data: job.data })));
         } catch (err) {
-          log.warn({ err, queue: def.name, jobId: job.id }, 'job attempt failed');
-          // What the job's row keeps of the failure: never a value (a database error's message holds its parameters).
-          await boss.fail(def.name, job.id, describeError(err));
+          for (const job of jobs) await fail(job, err);
+          return;
         }
+        const done = jobs.filter((job) => !failures.has(job.id)).map((job) => job.id);
+        // One statement for the batch's successes (pg-boss's own completion after this finds none left active).
+        if (done.length > 0) await boss.complete(def.name, done);
+        for (const job of jobs) {
+          const err = failures.get(job.id);
+          if (err) await fail(job, err);
+        }
+      }
+      : async (jobs: PgBoss.Job<object>[]) => {
+        const handler = r.handler!;
+        // pg-boss completes or fails the whole batch together; settle each job on its own
+        // so that one failure retries only itself.
+        const settle = async (job: PgBoss.Job<object>) => {
+          try {
+            await handler(job.data, { id: job.id, retryCount: retryCount(job) });
+            await boss.complete(def.name, job.id);
+          } catch (err) {
+            await fail(job, err);
+          }
+        };
+        const lanes = new Map<string, PgBoss.Job<object>[]>();
+        jobs.forEach((job, i) => {
+          const key = def.orderKey ? def.orderKey(job.data as never) : String(i);
+          lanes.set(key, [...(lanes.get(key) ?? []), job]);
+        });
+        await Promise.all([...lanes.values()].map(async (lane) => {
+          for (const job of lane) await settle(job);
+        }));
       };
-      const lanes = new Map<string, PgBoss.Job<object>[]>();
-      jobs.forEach((job, i) => {
-        const key = def.orderKey ? def.orderKey(job.data as never) : String(i);
-        lanes.set(key, [...(lanes.get(key) ?? []), job]);
-      });
-      await Promise.all([...lanes.values()].map(async (lane) => {
-        for (const job of lane) await settle(job);
-      }));
-    });
+    for (let w = 0; w < (def.workers ?? 1); w++) {
+      await boss.work<object>(def.name, { batchSize: def.batchSize, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5, includeMetadata: true, priority: true }, onBatch);
+    }
   }
 
   return {
     async define(def, handler) {
-      defs.push({ def, handler: handler as JobHandler<object> });
-      if (started) await register(def, handler as JobHandler<object>);
+      const r: Registered = { def, handler: handler as JobHandler<object> };
+      defs.push(r);
+      if (started) await register(r);
+    },
+    async defineBatch(def, batch) {
+      const r: Registered = { def, batch: batch as BatchHandler<object> };
+      defs.push(r);
+      if (started) await register(r);
     },
     async send(name, data, o = {}) {
       const options: PgBoss.SendOptions = {};
@@ -176,7 +245,13 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
       if (jobs.length === 0) return;
       // Jobs inserted together share created_on; pg-boss then fetches them by id, so the ids
       // are time-ordered (UUIDv7, monotonic in this process) to keep their order.
-      await boss.insert(jobs.map((j) => ({ id: j.id ?? uuidv7(), name, data: j.data })), o.tx ? { db: txExecutor(o.tx) as PgBoss.Db } : {});
+      await boss.insert(jobs.map((j) => ({
+        id: j.id ?? uuidv7(), name, data: j.data,
+        // pg-boss reads an ISO instant ending in Z as a time (an interval otherwise): plans.js insertJobs.
+        ...(j.startAfter ? { startAfter: j.startAfter.toISOString() } : {}),
+        ...(j.singletonKey ? { singletonKey: j.singletonKey } : {}),
+        ...(j.priority !== undefined ? { priority: j.priority } : {}),
+      })), o.tx ? { db: txExecutor(o.tx) as PgBoss.Db } : {});
     },
     async schedule(name, cron) {
       schedules.push({ name, cron });
@@ -185,7 +260,7 @@ export function createJobQueue(database: Database, log: Logger, opts: QueueOptio
     async start() {
       await boss.start();
       started = true;
-      for (const { def, handler } of defs) await register(def, handler);
+      for (const r of defs) await register(r);
       for (const s of schedules) await boss.schedule(s.name, s.cron);
     },
     async stop(timeoutMs = 10_000) {

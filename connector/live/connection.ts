@@ -12,13 +12,13 @@ import type { LinkRole } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { checkRequestSession, checkSessionId, hashSessionId, isRole, isTeleconsultationId, sessionIdFromCookie } from '../sessions/sessions.ts';
-import { mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
-import { sessionActor, type Actor } from '../teleconsultations/model.ts';
+import { callIsOpen, mediaSettings, teleconsultationSummary } from '../sessions/summary.ts';
+import { sessionActor, type Actor, type Teleconsultation } from '../teleconsultations/model.ts';
 import { recentChat, saveChatMessage } from './chat.ts';
 import { loadDrawing, recordDrawOperation } from './drawing.ts';
 import type { LiveBusEvent, LiveHub, LocalConnection } from './hub.ts';
-import { admit, connectParticipant, deny, disconnectParticipant, knock, loadPresence, type AdmissionResult, type PresenceTimings } from './presence.ts';
-import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage } from '#protocol/live';
+import { admit, announceDelay, connectParticipant, deny, disconnectParticipant, knock, loadPresence, loadWaitingInfo, resume, type AdmissionResult, type PresenceTimings } from './presence.ts';
+import { ClientMessageSchema, CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Role, type ServerMessage, type WaitingInfo } from '#protocol/live';
 import { TokenBucket, WaitingMessages, type TokenBucketOptions } from './rate-limit.ts';
 
 /** What every connection of this instance shares. */
@@ -70,6 +70,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
   let role: LinkRole = 'patient';
   let admitted = false;
   let sessionId: string | undefined;
+  /** The teleconsultation as the session check loaded it (its practitioner and clinic do not change). */
+  let session: Teleconsultation | undefined;
   /** Who this socket's actions are recorded as: its checked session. */
   const actor = (): Actor => sessionActor(role, hashSessionId(sessionId ?? ''));
   let work: Promise<void> = Promise.resolve();
@@ -127,6 +129,10 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     if (drawing.surface !== 'off' || drawing.operations.length > 0) send({ type: 'drawing', ...drawing });
   }
 
+  async function publishWaiting(waiting: WaitingInfo): Promise<void> {
+    await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'waiting', waiting } });
+  }
+
   async function publishPresenceAndStatus(r: Pick<AdmissionResult, 'presence' | 'status'>): Promise<void> {
     await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence: r.presence } });
     if (r.status) await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: r.status } });
@@ -147,6 +153,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         return send({ type: 'pong' });
       case 'knock': {
         if (role !== 'patient') return refuse('NOT_ALLOWED', 'Only the patient knocks.');
+        if (!callIsOpen(services.config, session!, services.now())) return refuse('CALL_CLOSED', 'The appointment is over: this link now opens the consultation space.');
         const r = await knock(services, teleconsultationId, ctx.timings, actor());
         if (r.state === 'admitted') {
           admitted = true;
@@ -163,25 +170,46 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
         if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner lets the patient in.');
         let r: AdmissionResult;
         try {
-          r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings, actor()) : await deny(services, teleconsultationId, ctx.timings, actor());
+          r = m.type === 'admit' ? await admit(services, teleconsultationId, ctx.timings, actor()) : await deny(services, teleconsultationId, ctx.timings, actor(), m.message);
         } catch (err) {
           if (err instanceof AppError && err.code === 'PATIENT_NOT_WAITING') return refuse(err.code, err.message);
           throw err;
         }
-        // Recorded above (committed); only now is the patient told.
-        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { type: m.type === 'admit' ? 'admitted' : 'denied' } });
+        // Recorded above (committed); only now is the patient told. The message is the patient's to read, never logged.
+        const message = m.type === 'deny' ? m.message?.trim() : undefined;
+        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: m.type === 'admit' ? { type: 'admitted' } : { type: 'denied', ...(message ? { message } : {}) } });
         if (r.changed) {
-          log.info({ decision: m.type, status: r.status }, 'waiting room decision');
+          log.info({ decision: m.type, status: r.status, withMessage: !!message }, 'waiting room decision');
           await publishPresenceAndStatus(r);
+          // Admitted: the announced delay is over; denied: the refusal's message is part of the waiting room.
+          if (session) await publishWaiting(await loadWaitingInfo(services, session, ctx.timings.staleAfterMs));
         }
         return;
       }
+      case 'delay': {
+        if (role !== 'practitioner' || !session) return refuse('NOT_ALLOWED', 'Only the practitioner announces a delay.');
+        const waiting = await announceDelay(services, session, m.minutes, actor(), ctx.timings.staleAfterMs);
+        log.info({ minutes: m.minutes }, 'practitioner delay announced');
+        return publishWaiting(waiting);
+      }
       case 'end': {
-        if (role !== 'practitioner') return refuse('NOT_ALLOWED', 'Only the practitioner ends the teleconsultation.');
+        // Either red phone ends it for both; a patient only from inside the call.
+        if (role === 'patient' && !admitted) return refuse('NOT_ADMITTED', 'Wait until the practitioner lets you in.');
         if (await services.lifecycle.end(teleconsultationId, actor())) {
-          log.info('teleconsultation ended by the practitioner');
-          await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'ended' } });
+          log.info({ by: role }, 'teleconsultation ended');
+          await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'ended', endedBy: role } });
         }
+        return;
+      }
+      case 'return': {
+        if (role !== 'patient') return refuse('NOT_ALLOWED', 'Only the patient comes back into the consultation.');
+        const r = await resume(services, teleconsultationId, ctx.timings, actor());
+        if (!r.ok) return refuse('CANNOT_RETURN', 'The practitioner has left: the consultation cannot be resumed.');
+        log.info('patient came back into the consultation');
+        admitted = true;
+        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'status', status: 'in_progress', endedBy: null } });
+        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['patient'], message: { type: 'admitted' } });
+        await hub.publish(teleconsultationId, { kind: 'deliver', to: ['practitioner', 'patient'], message: { type: 'presence', presence: r.presence } });
         return;
       }
       case 'camera':
@@ -271,6 +299,7 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     }
     if (isClosed()) return;
     const t = check.session.teleconsultation;
+    session = t;
     // Listen first, so that nothing published from now on is missed.
     attached = true;
     await hub.attach(connection);
@@ -281,7 +310,8 @@ export function serveLiveSocket(ctx: LiveContext, socket: WebSocket, request: Fa
     }
     admitted = joined.admitted;
     await hub.publish(teleconsultationId, { kind: 'takeover', role, connectionId: id });
-    send({ type: 'state', you: { role }, teleconsultation: teleconsultationSummary(t), presence: joined.presence, media: mediaSettings(services.config, t) });
+    const waiting = await loadWaitingInfo(services, t, ctx.timings.staleAfterMs);
+    send({ type: 'state', you: { role }, teleconsultation: teleconsultationSummary(services.config, t), presence: joined.presence, waiting, media: mediaSettings(services.config, t) });
     // The conversation belongs to the call: a patient who was not let in sees none of it.
     if (role === 'practitioner' || admitted) await sendCallHistory();
     if (admitted) send({ type: 'admitted' });

@@ -10,6 +10,7 @@ import type { ChangeListener } from '../teleconsultations/model.ts';
 import { invalidSessions } from '../sessions/sessions.ts';
 import { serveLiveSocket, type LiveContext } from './connection.ts';
 import { LiveHub } from './hub.ts';
+import { AFTER_COMMIT_DELAYS_MS, publishAfterCommit } from './waiting-changes.ts';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_REJOIN_GRACE_MS, touchConnections } from './presence.ts';
 import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '#protocol/live';
 import { LIVE_MESSAGE_RATE, type TokenBucketOptions } from './rate-limit.ts';
@@ -91,8 +92,6 @@ export function recheckSocketsOnCancel(hub: LiveHub): ChangeListener {
   return async (_tx, change) => {
     if (change.kind !== 'cancelled') return;
     const id = change.teleconsultation.id;
-    for (const delay of [200, 2_000]) {
-      setTimeout(() => { hub.publish(id, { kind: 'recheck' }).catch(() => {}); }, delay).unref();
-    }
+    publishAfterCommit(AFTER_COMMIT_DELAYS_MS, () => hub.publish(id, { kind: 'recheck' }));
   };
 }

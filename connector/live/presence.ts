@@ -5,14 +5,15 @@
  * progress) are the lifecycle's, in the same transaction. Every instance reads the same
  * rows, so presence survives reloads and instance changes.
  */
-import { and, eq, inArray } from 'drizzle-orm';
-import type { Presence } from '#protocol/live';
+import { and, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import type { DelayMinutes, Presence, WaitingInfo } from '#protocol/live';
 import type { Tx } from '../db/client.ts';
-import { participants, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
+import { participants, teleconsultations, type LinkRole, type ParticipantState, type TeleconsultationStatus } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Actor, Teleconsultation } from '../teleconsultations/model.ts';
 import type { PurgeableData } from '../retention/purge.ts';
+import { callIsOpen } from '../sessions/summary.ts';
 
 export type Participant = typeof participants.$inferSelect;
 
@@ -52,6 +53,45 @@ async function rowsOf(q: Tx | Services['database']['db'], teleconsultationId: st
 /** The current presence of a teleconsultation. */
 export async function loadPresence(services: Services, teleconsultationId: string, staleAfterMs: number): Promise<Presence> {
   return presenceFrom(await rowsOf(services.database.db, teleconsultationId), services.now(), staleAfterMs);
+}
+
+/** The waiting room's information from the participants' rows (without the busy check). */
+export function waitingFrom(rows: readonly Participant[]): Omit<WaitingInfo, 'practitionerBusy'> {
+  const practitioner = rows.find((r) => r.role === 'practitioner');
+  const patient = rows.find((r) => r.role === 'patient');
+  const delay = practitioner?.delayMinutes;
+  return {
+    delayMinutes: delay === 5 || delay === 10 || delay === 15 ? delay : null,
+    delayedAt: delay && practitioner?.delayedAt ? practitioner.delayedAt.toISOString() : null,
+    deniedMessage: patient?.state === 'denied' ? patient.deniedMessage ?? null : null,
+  };
+}
+
+/**
+ * Whether the practitioner of `t` is, right now, in another of their teleconsultations: one
+ * in progress whose practitioner is connected (a consultation left open in the agenda but
+ * abandoned does not count).
+ */
+export async function practitionerBusyElsewhere(services: Services, t: Pick<Teleconsultation, 'id' | 'clinicId' | 'practitioner'>, staleAfterMs: number): Promise<boolean> {
+  const since = new Date(services.now().getTime() - staleAfterMs);
+  const rows = await services.database.db.select({ id: teleconsultations.id }).from(teleconsultations)
+    .innerJoin(participants, and(eq(participants.teleconsultationId, teleconsultations.id), eq(participants.role, 'practitioner')))
+    .where(and(
+      eq(teleconsultations.clinicId, t.clinicId),
+      sql`${teleconsultations.practitioner}->>'id' = ${t.practitioner.id}`,
+      ne(teleconsultations.id, t.id),
+      eq(teleconsultations.status, 'in_progress'),
+      isNotNull(participants.connectionId),
+      gte(participants.lastSeenAt, since),
+    ))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** What the waiting patient is told beside the presence. */
+export async function loadWaitingInfo(services: Services, t: Pick<Teleconsultation, 'id' | 'clinicId' | 'practitioner'>, staleAfterMs: number): Promise<WaitingInfo> {
+  const rows = await rowsOf(services.database.db, t.id);
+  return { ...waitingFrom(rows), practitionerBusy: await practitionerBusyElsewhere(services, t, staleAfterMs) };
 }
 
 async function lockParticipant(tx: Tx, teleconsultationId: string, role: LinkRole): Promise<Participant> {
@@ -157,7 +197,7 @@ export async function knock(services: Services, teleconsultationId: string, timi
     await services.lifecycle.recordEvent(tx, t, 'patient.waiting', by, {}, now);
     let status: TeleconsultationStatus | undefined;
     if (t.status === 'scheduled') status = (await services.lifecycle.moveStatus(tx, t, 'waiting')).status;
-    return { state: 'waiting', set: { knockedAt: now, deniedAt: null }, ...(status ? { status } : {}) };
+    return { state: 'waiting', set: { knockedAt: now, deniedAt: null, deniedMessage: null }, ...(status ? { status } : {}) };
   });
 }
 
@@ -176,19 +216,64 @@ export async function admit(services: Services, teleconsultationId: string, timi
       const set = !services.config.jitsi && !t.startedAt ? { startedAt: now } : {};
       status = (await services.lifecycle.moveStatus(tx, t, 'in_progress', { set })).status;
     }
+    // The announced delay is over once the patient is in.
+    await tx.update(participants).set({ delayMinutes: null, delayedAt: null, updatedAt: now })
+      .where(and(eq(participants.teleconsultationId, teleconsultationId), eq(participants.role, 'practitioner'), isNotNull(participants.delayMinutes)));
     return { state: 'admitted', set: { admittedAt: now }, ...(status ? { status } : {}) };
   });
 }
 
-/** The practitioner turns the patient away (from the waiting room, or out of the call). */
-export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor): Promise<AdmissionResult> {
+/**
+ * The practitioner turns the patient away (from the waiting room, or out of the call), with
+ * an optional message for the patient, kept with the refusal (trimmed; blank is none).
+ */
+export async function deny(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor, message?: string): Promise<AdmissionResult> {
   return admission(services, teleconsultationId, timings, async (tx, t, patient, now) => {
     if (patient.state !== 'waiting' && patient.state !== 'admitted') {
       throw new AppError('PATIENT_NOT_WAITING', 'The patient is not in the waiting room.');
     }
     await services.lifecycle.recordEvent(tx, t, 'patient.denied', by, { from: patient.state }, now);
-    return { state: 'denied', set: { deniedAt: now, knockedAt: null } };
+    return { state: 'denied', set: { deniedAt: now, knockedAt: null, deniedMessage: message?.trim() || null } };
   });
+}
+
+/**
+ * "Revenir dans la consultation": a patient who hung up comes back, as long as the
+ * practitioner is still there (their page connected) and the call's window is open. The end
+ * is undone (ended → in progress, its time and author cleared) and the patient is in again;
+ * the end's messages are not sent twice (the plan keeps one per kind).
+ */
+export async function resume(services: Services, teleconsultationId: string, timings: PresenceTimings, by: Actor): Promise<{ ok: true; presence: Presence } | { ok: false }> {
+  const now = services.now();
+  return services.database.db.transaction(async (tx) => {
+    const t = await services.lifecycle.lock(tx, teleconsultationId);
+    if (t.status !== 'ended' || t.endedBy !== 'patient' || !callIsOpen(services.config, t, now)) return { ok: false };
+    const rows = await rowsOf(tx, teleconsultationId);
+    if (!connected(rows.find((r) => r.role === 'practitioner'), now, timings.staleAfterMs)) return { ok: false };
+    await lockParticipant(tx, teleconsultationId, 'patient');
+    await services.lifecycle.moveStatus(tx, t, 'in_progress', {
+      set: { endedAt: null },
+      event: { type: 'teleconsultation.resumed', by, at: now },
+    });
+    await tx.update(participants).set({ state: 'admitted', updatedAt: now })
+      .where(and(eq(participants.teleconsultationId, teleconsultationId), eq(participants.role, 'patient')));
+    return { ok: true, presence: presenceFrom(await rowsOf(tx, teleconsultationId), now, timings.staleAfterMs) };
+  });
+}
+
+/**
+ * The practitioner's "retard 5 / 10 / 15 min", counted from now, or its withdrawal (0);
+ * returns what the waiting room shows then.
+ */
+export async function announceDelay(services: Services, t: Teleconsultation, minutes: DelayMinutes, by: Actor, staleAfterMs: number): Promise<WaitingInfo> {
+  const now = services.now();
+  await services.database.db.transaction(async (tx) => {
+    await lockParticipant(tx, t.id, 'practitioner');
+    await tx.update(participants).set({ delayMinutes: minutes === 0 ? null : minutes, delayedAt: minutes === 0 ? null : now, updatedAt: now })
+      .where(and(eq(participants.teleconsultationId, t.id), eq(participants.role, 'practitioner')));
+    await services.lifecycle.recordEvent(tx, t, minutes === 0 ? 'practitioner.delay_withdrawn' : 'practitioner.delayed', by, { minutes }, now);
+  });
+  return loadWaitingInfo(services, t, staleAfterMs);
 }
 
 /** Who was in the waiting room and when, deleted past the retention period. */

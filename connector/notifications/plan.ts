@@ -10,11 +10,12 @@
  * - cancelled: planned messages dropped; a `cancellation` notice if the patient was told;
  * - ended: planned messages dropped; an `ended` message.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ClinicSettings } from '../../config/schema.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { messages, teleconsultations, type MessageChannel, type MessageExtraVars } from '../db/schema/index.ts';
-import type { JobQueue } from '../jobs/queue.ts';
+import type { JobQueue, ManyJob } from '../jobs/queue.ts';
+import { insertRows } from '../db/bulk.ts';
 import type { ChangeListener, Teleconsultation } from '../teleconsultations/model.ts';
 import { clinicSettings } from '../teleconsultations/clinic-settings.ts';
 import type { MessageKind } from './templates/types.ts';
@@ -73,8 +74,15 @@ export interface PlannedMessage {
  */
 async function insertPlan(deps: PlanDeps, tx: Tx, t: Teleconsultation, items: PlanItem[], channels: readonly MessageChannel[] = CHANNELS): Promise<PlannedMessage[]> {
   if (items.length === 0) return [];
-  const now = deps.now();
-  const rows = items.flatMap((item) => channels.map((channel) => {
+  const inserted = await tx.insert(messages).values(planRows(t, items, channels, deps.now())).onConflictDoNothing()
+    .returning({ id: messages.id, kind: messages.kind, channel: messages.channel, status: messages.status, dueAt: messages.dueAt, skipReason: messages.skipReason });
+  await planJobs(deps, tx, t.id, inserted.filter((r) => r.status === 'planned'));
+  return inserted;
+}
+
+/** The `messages` rows of a plan: skipped at once on a channel without a usable contact. */
+function planRows(t: Teleconsultation, items: PlanItem[], channels: readonly MessageChannel[], now: Date) {
+  return items.flatMap((item) => channels.map((channel) => {
     const problem = channelProblem(t, channel);
     return {
       clinicId: t.clinicId,
@@ -91,27 +99,49 @@ async function insertPlan(deps: PlanDeps, tx: Tx, t: Teleconsultation, items: Pl
       updatedAt: now,
     };
   }));
-  const inserted = await tx.insert(messages).values(rows).onConflictDoNothing()
-    .returning({ id: messages.id, kind: messages.kind, channel: messages.channel, status: messages.status, dueAt: messages.dueAt, skipReason: messages.skipReason });
-  await planJobs(deps, tx, t.id, inserted.filter((r) => r.status === 'planned'));
-  return inserted;
 }
 
-/** Plans one send job per distinct due time for messages of one teleconsultation, in the caller's transaction. */
-export async function planJobs(deps: Pick<PlanDeps, 'queue' | 'now'>, tx: Queryable, teleconsultationId: string, rows: { id: string; dueAt: Date }[]): Promise<void> {
+/** The send jobs of {@link planJobs}: one per distinct due time of one teleconsultation's messages. */
+function sendJobs(teleconsultationId: string, rows: { id: string; dueAt: Date }[], now: number): ManyJob<SendJobData>[] {
   const byDue = new Map<number, string[]>();
   for (const r of rows) {
     const key = r.dueAt.getTime();
     byDue.set(key, [...(byDue.get(key) ?? []), r.id]);
   }
-  const now = deps.now().getTime();
-  for (const [due, ids] of byDue) {
-    await deps.queue.send<SendJobData>(SEND_QUEUE, { messageIds: ids, teleconsultationId }, {
-      tx,
-      ...(due > now ? { startAfter: new Date(due) } : {}),
-      // Among due jobs the earliest-due goes first (pg-boss otherwise takes creation order).
-      priority: duePriority(due),
-    });
+  return [...byDue].map(([due, ids]) => ({
+    data: { messageIds: ids, teleconsultationId },
+    ...(due > now ? { startAfter: new Date(due) } : {}),
+    priority: duePriority(due),
+  }));
+}
+
+/**
+ * The plans of several new teleconsultations (a page of reconciliation), as `created` plans
+ * each: the messages in one statement (chunked), their send jobs in one more.
+ */
+async function planCreated(deps: PlanDeps, tx: Tx, created: Teleconsultation[]): Promise<void> {
+  if (created.length === 0) return;
+  const now = deps.now();
+  const settings = new Map<string, ClinicSettings>();
+  for (const clinicId of new Set(created.map((t) => t.clinicId))) settings.set(clinicId, await clinicSettings(tx, clinicId, deps.clinicDefaults));
+  const rows = created.flatMap((t) => planRows(t, schedule(t, settings.get(t.clinicId)!, now, { kind: 'confirmation', dueAt: now }), CHANNELS, now));
+  const planned = new Map<string, { id: string; dueAt: Date }[]>();
+  const inserted = await insertRows(tx, messages, rows, sql`on conflict do nothing
+    returning id, teleconsultation_id, status, (extract(epoch from due_at) * 1000)::float8 as due_ms`);
+  for (const r of inserted) {
+    if (r.status !== 'planned') continue;
+    const teleconsultationId = String(r.teleconsultation_id);
+    planned.set(teleconsultationId, [...(planned.get(teleconsultationId) ?? []), { id: String(r.id), dueAt: new Date(Number(r.due_ms)) }]);
+  }
+  const jobs = [...planned].flatMap(([id, list]) => sendJobs(id, list, now.getTime()));
+  await deps.queue.sendMany(SEND_QUEUE, jobs, { tx });
+}
+
+/** Plans one send job per distinct due time for messages of one teleconsultation, in the caller's transaction. */
+export async function planJobs(deps: Pick<PlanDeps, 'queue' | 'now'>, tx: Queryable, teleconsultationId: string, rows: { id: string; dueAt: Date }[]): Promise<void> {
+  for (const job of sendJobs(teleconsultationId, rows, deps.now().getTime())) {
+    // Among due jobs the earliest-due goes first (pg-boss otherwise takes creation order).
+    await deps.queue.send<SendJobData>(SEND_QUEUE, job.data, { tx, ...(job.startAfter ? { startAfter: job.startAfter } : {}), priority: job.priority });
   }
 }
 
@@ -155,7 +185,7 @@ async function patientWasTold(tx: Tx, teleconsultationId: string): Promise<boole
  * transaction (see the module comment for the rules).
  */
 export function messagePlanListener(deps: PlanDeps): ChangeListener {
-  return async (tx, change) => {
+  const one: ChangeListener = async (tx, change) => {
     const t = change.teleconsultation;
     const now = deps.now();
     switch (change.kind) {
@@ -199,6 +229,11 @@ export function messagePlanListener(deps: PlanDeps): ChangeListener {
       }
     }
   };
+  one.many = async (tx, changes) => {
+    await planCreated(deps, tx, changes.filter((c) => c.kind === 'created').map((c) => c.teleconsultation));
+    for (const change of changes) if (change.kind !== 'created') await one(tx, change);
+  };
+  return one;
 }
 
 /** What `planMessage` plans. */

@@ -1,6 +1,6 @@
 import { mergeClinicSettings } from '../teleconsultations/clinic-settings.ts';
 import type { Teleconsultation } from '../teleconsultations/model.ts';
-import { staleness } from './send.ts';
+import { staleness } from './claim.ts';
 import { STATUS_RANK } from './status.ts';
 import type { ClinicSettings } from '../../config/schema.ts';
 
@@ -14,7 +14,7 @@ function tc(over: Partial<Teleconsultation> = {}): Teleconsultation {
     id: 't', clinicId: 'c', appointmentId: 'a', appointmentVersion: 3, status: 'scheduled', startsAt: new Date('2027-01-10T10:00:00Z'), durationMinutes: 20,
     reasonId: 'r', reasonLabel: 'x', practitioner: { id: 'p', name: 'Dr X', email: 'x@example.com', timezone: 'Europe/Paris', locale: 'fr' },
     patient: { id: 'pt', firstName: 'A', lastName: 'B', locale: 'fr' }, patientEmail: 'a@example.com', emailProblem: null, patientMobile: '+33600000000', smsProblem: null, purgedAt: null,
-    bookedOnline: true, roomName: 'room', revision: 1, agendaRevision: 1, cancelledAt: null, startedAt: null, endedAt: null, createdAt: new Date(), updatedAt: new Date(),
+    bookedOnline: true, roomName: 'room', revision: 1, agendaRevision: 1, cancelledAt: null, startedAt: null, endedAt: null, endedBy: null, createdAt: new Date(), updatedAt: new Date(),
     ...over,
   };
 }

@@ -1,29 +1,33 @@
 /**
- * The sending job: at due time, each message is checked again under row locks and either
- * dropped (no longer right) or marked `sending` and committed BEFORE the provider is
- * called, then marked `sent`. A crash between the two leaves `sending`: the retried job
- * sends again, which is the one duplicate a crash may cost (counted in `attempts`).
+ * The sending job, a batch of jobs at a time: at due time, the messages of every job the
+ * worker fetched are claimed in one transaction (`claim.ts`: checked again under row locks,
+ * dropped or marked `sending`, committed BEFORE any provider is called), then each goes to
+ * its provider concurrently and is marked `sent` as soon as the provider took it (group
+ * commit: acceptances that arrive together share one statement, never one per batch). A
+ * crash between the provider's acceptance and that commit leaves `sending`: the retried job
+ * sends again, which is the one duplicate a crash may cost (counted in `attempts`); a message
+ * claimed but not yet sent is sent once by the retry, and one already recorded `sent` is not.
  *
- * Provider outages (retryable errors) put the message back to `planned` and fail the job
- * so pg-boss retries it with backoff; permanent refusals mark it `failed`, and a refused
- * SMS falls back to email when no email of that kind reaches the patient otherwise.
+ * Provider outages (retryable errors) put the message back to `planned` and fail its job (only
+ * that job of the batch) so pg-boss retries it with backoff; permanent refusals mark it
+ * `failed`, and a refused SMS falls back to email when no email of that kind reaches the
+ * patient otherwise.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ClinicSettings } from '../../config/schema.ts';
 import type { Db, Queryable } from '../db/client.ts';
-import { clinics, messages, teleconsultations, type MessageExtraVars } from '../db/schema/index.ts';
+import { messages } from '../db/schema/index.ts';
+import { createBatcher } from '../jobs/batcher.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import type { Teleconsultation } from '../teleconsultations/model.ts';
-import { mergeClinicSettings } from '../teleconsultations/clinic-settings.ts';
-import { activeLinks, linkUrl } from '../teleconsultations/links.ts';
-import { channelProblem, SCHEDULE_KINDS, type SendJobData } from './plan.ts';
+import { claimMessages, type Message, type Prepared } from './claim.ts';
+import type { SendJobData } from './plan.ts';
 import { ProviderError, type EmailProvider, type SmsProvider } from './providers/types.ts';
 import { fallbackToEmail, markFailed, SMS_FALLBACK_CODES } from './status.ts';
 import { renderMessage } from './templates/render-message.ts';
-import { TemplateError, type MessageKind, type MessageVars } from './templates/types.ts';
+import { TemplateError, type MessageKind, type RenderedMessage } from './templates/types.ts';
 
-export type Message = typeof messages.$inferSelect;
+export type { Message } from './claim.ts';
 
 /** Attempts of one send job before a still-failing message is given up as `failed`. */
 export const SEND_RETRY_LIMIT = 12;
@@ -55,114 +59,53 @@ export interface SendDeps {
   now: () => Date;
 }
 
-/** Why a message is no longer to be sent, or null when it still is. */
-export function staleness(m: Pick<Message, 'kind' | 'appointmentVersion'>, t: Teleconsultation, now: Date): { status: 'cancelled' | 'skipped'; reason: string } | null {
-  const end = t.startsAt.getTime() + t.durationMinutes * 60_000;
-  if ((SCHEDULE_KINDS as readonly string[]).includes(m.kind)) {
-    if (t.status === 'cancelled') return { status: 'cancelled', reason: 'appointment_cancelled' };
-    if (m.appointmentVersion !== t.appointmentVersion) return { status: 'cancelled', reason: 'superseded' };
-    if (t.status === 'in_progress' || t.status === 'ended' || t.startedAt || t.endedAt) return { status: 'skipped', reason: 'already_started' };
-    if ((m.kind === 'reminder' || m.kind === 'invitation') && t.status === 'waiting') return { status: 'skipped', reason: 'already_waiting' };
-    if (m.kind === 'reminder' && now.getTime() >= t.startsAt.getTime()) return { status: 'skipped', reason: 'too_late' };
-    if (now.getTime() >= end) return { status: 'skipped', reason: 'too_late' };
-    return null;
-  }
-  if (m.kind === 'cancellation') {
-    if (t.status !== 'cancelled') return { status: 'cancelled', reason: 'no_longer_cancelled' };
-    if (m.appointmentVersion !== t.appointmentVersion) return { status: 'cancelled', reason: 'superseded' };
-  }
-  if (m.kind === 'ended' && t.status !== 'ended') return { status: 'cancelled', reason: 'not_ended' };
-  return null;
+/** A provider's acceptance of one message, to record. */
+interface Acceptance {
+  id: string;
+  provider: string;
+  providerId: string;
 }
 
-interface Prepared {
-  m: Message;
-  t: Teleconsultation;
-  resumed: boolean;
-  vars: MessageVars;
-  fromName: string;
+/** Records providers' acceptances in one statement; never moves a status back (a callback may have come first). */
+async function markSentMany(deps: SendDeps, rows: Acceptance[]): Promise<void[]> {
+  const now = deps.now().toISOString();
+  const values = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.provider}::text, ${r.providerId || null}::text)`), sql`, `);
+  await deps.db.execute(sql`
+    update ${messages} m set
+      status = case when m.status in ('planned', 'sending') then 'sent' else m.status end,
+      provider = v.provider, provider_id = v.provider_id,
+      sent_at = coalesce(m.sent_at, ${now}::timestamptz), last_error_code = null, updated_at = ${now}::timestamptz
+    from (values ${values}) as v(id, provider, provider_id)
+    where m.id = v.id`);
+  return rows.map(() => undefined);
 }
 
-/**
- * Locks the messages of one job (teleconsultation first, then its messages: the lock order
- * of the agenda changes, so no deadlock), re-checks each, marks the ones to send `sending`
- * and commits. Returns what to send; messages no longer right are marked and left out.
- */
-async function prepare(deps: SendDeps, ids: string[], teleconsultationId?: string): Promise<Prepared[]> {
-  if (ids.length === 0) return [];
-  return deps.db.transaction(async (tx) => {
-    const heads = teleconsultationId
-      ? [{ teleconsultationId }]
-      : await tx.selectDistinct({ teleconsultationId: messages.teleconsultationId }).from(messages).where(inArray(messages.id, ids));
-    const out: Prepared[] = [];
-    for (const { teleconsultationId } of heads) {
-      const [row] = await tx.select({ t: teleconsultations, clinicName: clinics.name, clinicSettings: clinics.settings }).from(teleconsultations)
-        .leftJoin(clinics, eq(clinics.id, teleconsultations.clinicId))
-        .where(eq(teleconsultations.id, teleconsultationId)).for('share', { of: teleconsultations });
-      const t = row?.t;
-      const locked = await tx.select().from(messages)
-        .where(and(inArray(messages.id, ids), eq(messages.teleconsultationId, teleconsultationId))).orderBy(messages.id).for('update');
-      if (!t) continue;
-      const now = deps.now();
-      const toSend: Message[] = [];
-      for (const m of locked) {
-        if (m.status !== 'planned' && m.status !== 'sending') continue;
-        const stale = staleness(m, t, now);
-        const problem = stale ? null : deps.providers[m.channel].off ? 'channel_off' : channelProblem(t, m.channel);
-        if (stale || problem) {
-          await tx.update(messages).set({ status: stale?.status ?? 'skipped', skipReason: stale?.reason ?? problem, updatedAt: now }).where(eq(messages.id, m.id));
-          deps.log.info({ messageId: m.id, kind: m.kind, channel: m.channel, teleconsultationId: t.id, status: stale?.status ?? 'skipped', reason: stale?.reason ?? problem }, 'message not sent');
-        } else toSend.push(m);
-      }
-      if (toSend.length === 0) continue;
-      await tx.update(messages).set({
-        status: 'sending',
-        attempts: sql`${messages.attempts} + 1`,
-        provider: sql`case when ${messages.channel} = 'email' then ${deps.providers.email.name} else ${deps.providers.sms.name} end`,
-        updatedAt: now,
-      }).where(inArray(messages.id, toSend.map((m) => m.id)));
+/** What the messages of one batch share while they are sent. */
+interface BatchContext {
+  /** Records an acceptance, together with those that arrive in the same turn of the event loop. */
+  recordSent: (a: Acceptance) => Promise<void>;
+  /** Rendered messages by teleconsultation, kind, variant and variables: the email and the SMS of one message are written once. */
+  rendered: Map<string, RenderedMessage | TemplateError>;
+}
 
-      const settings = mergeClinicSettings(deps.clinicDefaults, row.clinicSettings);
-      const linkIds = await activeLinks(tx, t.id);
-      for (const m of toSend) {
-        const extra: MessageExtraVars = { ...m.vars };
-        if (m.kind === 'ended' || m.kind === 'payment_request' || m.kind === 'payment_reminder') {
-          if (!extra.paymentUrl && deps.links.payment) {
-            const pay = await deps.links.payment(tx, t.id);
-            if (pay) { extra.paymentUrl = pay.url; if (pay.amount && !extra.amount) extra.amount = pay.amount; }
-          }
-          if (!extra.documentsUrl && deps.links.documentsUrl) extra.documentsUrl = await deps.links.documentsUrl(tx, t.id);
-        }
-        const vars: MessageVars = {
-          patientFirstName: t.patient.firstName,
-          practitionerName: t.practitioner.name,
-          clinicName: row.clinicName ?? settings.senderName,
-          startsAt: t.startsAt,
-          timezone: t.practitioner.timezone,
-          ...(linkIds.patient ? { patientUrl: linkUrl(deps.publicUrl, deps.linkSecret, linkIds.patient) } : {}),
-          ...(extra.previousStartsAt ? { previousStartsAt: new Date(extra.previousStartsAt) } : {}),
-          ...(extra.paymentUrl ? { paymentUrl: extra.paymentUrl } : {}),
-          ...(extra.documentsUrl ? { documentsUrl: extra.documentsUrl } : {}),
-          ...(extra.amount ? { amount: extra.amount } : {}),
-        };
-        out.push({ m, t, resumed: m.status === 'sending', vars, fromName: settings.senderName });
-      }
+function batchContext(deps: SendDeps): BatchContext {
+  return { recordSent: createBatcher((rows: Acceptance[]) => markSentMany(deps, rows), { maxBatch: 500 }), rendered: new Map() };
+}
+
+function render(ctx: BatchContext, p: Prepared): RenderedMessage {
+  const key = `${p.t.id}\u0000${p.m.kind}\u0000${p.m.variant}\u0000${JSON.stringify(p.m.vars)}`;
+  let r = ctx.rendered.get(key);
+  if (!r) {
+    try {
+      r = renderMessage(p.m.kind as MessageKind, p.vars, p.t.patient.locale);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      r = err;
     }
-    return out;
-  });
-}
-
-/** Records the provider's acceptance; never moves a status back (a callback may have come first). */
-async function markSent(deps: SendDeps, id: string, provider: string, providerId: string): Promise<void> {
-  const now = deps.now();
-  await deps.db.update(messages).set({
-    status: sql`case when ${messages.status} in ('planned', 'sending') then 'sent' else ${messages.status} end`,
-    provider,
-    providerId: providerId || null,
-    sentAt: sql`coalesce(${messages.sentAt}, ${now.toISOString()}::timestamptz)`,
-    lastErrorCode: null,
-    updatedAt: now,
-  }).where(eq(messages.id, id));
+    ctx.rendered.set(key, r);
+  }
+  if (r instanceof TemplateError) throw r;
+  return r;
 }
 
 /** The status callback URL given to Twilio for one message (validated against the same URL). */
@@ -175,14 +118,14 @@ export function smsStatusCallbackUrl(publicUrl: string, messageId: string): stri
  * should run again; throws on anything unexpected (the job is retried, and a message left
  * `sending` is sent again).
  */
-async function deliver(deps: SendDeps, p: Prepared, opts: { lastAttempt: () => Promise<boolean> }): Promise<'done' | 'retry'> {
+async function deliver(deps: SendDeps, ctx: BatchContext, p: Prepared, opts: { lastAttempt: () => Promise<boolean> }): Promise<'done' | 'retry'> {
   const { m, t } = p;
   const log = deps.log.child({ messageId: m.id, kind: m.kind, channel: m.channel, teleconsultationId: t.id });
   if (p.resumed) log.warn({ attempts: m.attempts + 1 }, 'message was being sent when its previous attempt stopped: sending again');
   const provider = deps.providers[m.channel];
   let rendered;
   try {
-    rendered = renderMessage(m.kind as MessageKind, p.vars, t.patient.locale);
+    rendered = render(ctx, p);
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     await markFailed(deps.db, m.id, err.code, deps.now());
@@ -193,7 +136,7 @@ async function deliver(deps: SendDeps, p: Prepared, opts: { lastAttempt: () => P
     const result = m.channel === 'email'
       ? await deps.providers.email.sendEmail({ to: t.patientEmail ?? '', subject: rendered.email.subject, html: rendered.email.html, text: rendered.email.text, fromName: p.fromName, messageRef: m.id })
       : await deps.providers.sms.sendSms({ to: t.patientMobile ?? '', body: rendered.sms, messageRef: m.id, statusCallbackUrl: smsStatusCallbackUrl(deps.publicUrl, m.id) });
-    await markSent(deps, m.id, provider.name, result.providerId);
+    await ctx.recordSent({ id: m.id, provider: provider.name, providerId: result.providerId });
     log.info({ provider: provider.name, attempts: m.attempts + 1 }, 'message sent');
     return 'done';
   } catch (err) {
@@ -215,12 +158,13 @@ async function deliver(deps: SendDeps, p: Prepared, opts: { lastAttempt: () => P
 }
 
 /**
- * Sends messages if they are (still) due: one transaction re-checks and marks them, then
+ * Sends messages if they are (still) due: one transaction re-checks and claims them, then
  * each goes to its provider concurrently. Returns 'retry' when a provider was unavailable.
  */
 export async function sendMessages(deps: SendDeps, ids: string[], opts: { lastAttempt: () => Promise<boolean>; teleconsultationId?: string }): Promise<'done' | 'retry'> {
-  const prepared = await prepare(deps, ids, opts.teleconsultationId);
-  const outcomes = await Promise.all(prepared.map((p) => deliver(deps, p, opts)));
+  const [prepared = []] = await claimMessages(deps, [{ ids, ...(opts.teleconsultationId ? { teleconsultationId: opts.teleconsultationId } : {}) }]);
+  const ctx = batchContext(deps);
+  const outcomes = await Promise.all(prepared.map((p) => deliver(deps, ctx, p, opts)));
   return outcomes.includes('retry') ? 'retry' : 'done';
 }
 
@@ -234,14 +178,39 @@ export class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
 
-/** The job handler of `SEND_QUEUE`: sends the job's messages concurrently. */
-export async function runSendJob(deps: SendDeps, data: SendJobData, meta: { id: string; retryCount: number }): Promise<void> {
-  const ids = Array.isArray(data.messageIds) ? data.messageIds.filter((x): x is string => typeof x === 'string') : [];
-  let last: Promise<boolean> | undefined;
-  // The queue's handler does not carry pg-boss's retry count: read it when it matters.
-  const lastAttempt = () => (last ??= jobRetryCount(deps.db, meta.id).then((n) => Math.max(n, meta.retryCount) >= SEND_RETRY_LIMIT));
-  const teleconsultationId = typeof data.teleconsultationId === 'string' ? data.teleconsultationId : undefined;
-  if ((await sendMessages(deps, ids, { lastAttempt, ...(teleconsultationId ? { teleconsultationId } : {}) })) === 'retry') throw new RetryLater('a provider was unavailable: retrying with backoff');
+/** One job of `SEND_QUEUE`, as the queue hands it out. */
+export interface SendJob {
+  id: string;
+  retryCount: number;
+  data: SendJobData;
+}
+
+/**
+ * The batch handler of `SEND_QUEUE`: claims the messages of all the jobs at once, sends them
+ * concurrently, and settles each job on its own. Returns the jobs to retry, with why: a
+ * provider was unavailable for one of their messages (`RetryLater`), or something unexpected
+ * happened while sending them; the others are done.
+ */
+export async function runSendBatch(deps: SendDeps, jobs: SendJob[]): Promise<Map<string, Error>> {
+  const requests = jobs.map((job) => {
+    const data = job.data;
+    const ids = Array.isArray(data.messageIds) ? data.messageIds.filter((x): x is string => typeof x === 'string') : [];
+    const teleconsultationId = typeof data.teleconsultationId === 'string' ? data.teleconsultationId : undefined;
+    return { ids, ...(teleconsultationId ? { teleconsultationId } : {}) };
+  });
+  const claimed = await claimMessages(deps, requests);
+  const ctx = batchContext(deps);
+  const failures = new Map<string, Error>();
+  await Promise.all(jobs.map(async (job, i) => {
+    let last: Promise<boolean> | undefined;
+    // The retry count pg-boss handed out may be stale for an expired job: read it when it matters.
+    const lastAttempt = () => (last ??= jobRetryCount(deps.db, job.id).then((n) => Math.max(n, job.retryCount) >= SEND_RETRY_LIMIT));
+    const outcomes = await Promise.allSettled(claimed[i]!.map((p) => deliver(deps, ctx, p, { lastAttempt })));
+    const thrown = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (thrown) failures.set(job.id, thrown.reason instanceof Error ? thrown.reason : new Error(String(thrown.reason)));
+    else if (outcomes.some((o) => o.status === 'fulfilled' && o.value === 'retry')) failures.set(job.id, new RetryLater('a provider was unavailable: retrying with backoff'));
+  }));
+  return failures;
 }
 
 /** How many times pg-boss has retried a job (0 when unknown). */

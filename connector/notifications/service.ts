@@ -13,7 +13,7 @@ import { offEmailProvider, offSmsProvider } from './providers/off.ts';
 import { cancelMessages, messagePlanListener, planMessage, SEND_QUEUE, type PlanDeps, type PlanMessageInput, type PlannedMessage, type SendJobData } from './plan.ts';
 import { createSendgridProvider } from './providers/sendgrid.ts';
 import { createTwilioProvider } from './providers/twilio.ts';
-import { runSendJob, SEND_RETRY_LIMIT, type ChannelProviders, type MessageLinkRegistry, type SendDeps } from './send.ts';
+import { runSendBatch, SEND_RETRY_LIMIT, type ChannelProviders, type MessageLinkRegistry, type SendDeps } from './send.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,10 +21,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The sending worker: jobs fetched per poll, claimed together and sent concurrently, and
+ * fetch loops (one job is one teleconsultation's messages due together, most often an email
+ * and an SMS). The bench measures pg-boss alone with the same settings.
+ */
+export const SEND_WORKER = { batchSize: 100, workers: 4 } as const;
+
 /** Tuning of the sending worker. */
 export interface SendWorkerOptions {
   /** Jobs fetched per poll, sent concurrently (each job holds the messages due together). */
   batchSize?: number;
+  /** Fetch loops in this process. */
+  workers?: number;
 }
 
 /** The notifications feature. */
@@ -66,10 +75,13 @@ export function createNotifications(services: Services, links: MessageLinkRegist
         db: database.db, queue, log, publicUrl: config.publicUrl, linkSecret: config.linkSecret,
         clinicDefaults: config.clinicDefaults, providers: notifications.providers, links: notifications.links, now,
       });
-      await queue.define<SendJobData>(
+      await queue.defineBatch<SendJobData>(
         // Backoff from 2 s doubles to about 2 hours between the last attempts (≈ 4 h in all).
-        { name: SEND_QUEUE, retryLimit: SEND_RETRY_LIMIT, retryDelaySeconds: 2, expireInSeconds: 120, batchSize: options.batchSize ?? 100, policy: 'standard' },
-        (data, meta) => runSendJob(deps(), data, meta),
+        {
+          name: SEND_QUEUE, retryLimit: SEND_RETRY_LIMIT, retryDelaySeconds: 2, expireInSeconds: 120, policy: 'standard',
+          batchSize: options.batchSize ?? SEND_WORKER.batchSize, workers: options.workers ?? SEND_WORKER.workers,
+        },
+        (jobs) => runSendBatch(deps(), jobs),
       );
     },
   };

@@ -29,13 +29,28 @@ const TEXTS: Partial<Record<ErrorCode, { fr: PageText; en: PageText }>> = {
     fr: { title: 'Lien expiré', body: 'Ce lien de téléconsultation a expiré. Contactez le cabinet si besoin.' },
     en: { title: 'Link expired', body: 'This teleconsultation link has expired. Contact the practice if needed.' },
   },
+  SIGN_IN_LINK_INVALID: {
+    fr: { title: 'Lien de connexion invalide', body: "Ce lien de connexion à « Suivi et paiement » n'est pas reconnu. Vérifiez qu'il est complet, ou demandez-en un nouveau." },
+    en: { title: 'Invalid sign-in link', body: 'This sign-in link to "Follow-up and payment" is not recognised. Check that it is complete, or ask for a new one.' },
+  },
+  SIGN_IN_LINK_EXPIRED: {
+    fr: { title: 'Lien de connexion expiré', body: 'Ce lien de connexion à « Suivi et paiement » a expiré : demandez-en un nouveau.' },
+    en: { title: 'Sign-in link expired', body: 'This sign-in link to "Follow-up and payment" has expired: ask for a new one.' },
+  },
+  FOLLOW_UP_SESSION_REQUIRED: {
+    fr: { title: 'Connexion requise', body: 'Connectez-vous à « Suivi et paiement » avec un lien reçu par e-mail.' },
+    en: { title: 'Sign-in required', body: 'Sign in to "Follow-up and payment" with a link received by email.' },
+  },
+  CALL_CLOSED: {
+    fr: { title: 'Téléconsultation terminée', body: "Le rendez-vous est passé : la salle d'attente ne peut plus être rejointe." },
+    en: { title: 'Teleconsultation over', body: 'The appointment is over: the waiting room can no longer be joined.' },
+  },
 };
 
 const FALLBACK = {
   fr: { title: 'Lien indisponible', body: "Ce lien ne peut pas être ouvert pour l'instant." },
   en: { title: 'Link unavailable', body: 'This link cannot be opened right now.' },
 };
-
 
 /** The HTML page for an error code. */
 export function errorPage(code: ErrorCode): string {

@@ -13,7 +13,7 @@ import type { JitsiTokenResponse, SessionSummary } from '#protocol/live';
 import type { Services } from '../services.ts';
 import { verifyLinkToken } from '../teleconsultations/links.ts';
 import { sendLinkError } from './error-page.ts';
-import { createSession, requireSession, setSessionCookie } from './sessions.ts';
+import { createSession, linkOver, requireSession, sessionCookieExpiry, setSessionCookie } from './sessions.ts';
 import { patientDisplayName, sessionSummary } from './summary.ts';
 
 /** The path parameters of a session's API (`/api/live/{teleconsultationId}/{role}/…`). */
@@ -58,12 +58,14 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
     const now = services.now();
     if (t.status === 'cancelled') return sendLinkError(request, reply, 410, 'LINK_CANCELLED');
     if (link.revokedAt) return sendLinkError(request, reply, 410, 'LINK_REVOKED');
-    if (link.expiresAt.getTime() <= now.getTime()) return sendLinkError(request, reply, 410, 'LINK_EXPIRED');
+    // A patient's link past the call opens the consultation space (until the retention purge).
+    if (linkOver(link.role, link.expiresAt, now)) return sendLinkError(request, reply, 410, 'LINK_EXPIRED');
     // Too early is fine: the waiting room shows when it starts.
+    const expiresAt = sessionCookieExpiry(link.role, link.expiresAt, now);
     const id = await createSession(services.database.db, {
-      teleconsultationId: t.id, clinicId: t.clinicId, role: link.role, linkId: link.id, expiresAt: link.expiresAt, now,
+      teleconsultationId: t.id, clinicId: t.clinicId, role: link.role, linkId: link.id, expiresAt, now,
     });
-    setSessionCookie(reply, { role: link.role, teleconsultationId: t.id, id, expiresAt: link.expiresAt, secure });
+    setSessionCookie(reply, { role: link.role, teleconsultationId: t.id, id, expiresAt, secure });
     request.log.info({ teleconsultationId: t.id, role: link.role }, 'session opened from link');
     return reply
       .header('Cache-Control', 'no-store')
@@ -81,7 +83,7 @@ export async function sessionRoutes(app: FastifyInstance, services: Services): P
   }, async (request, reply): Promise<SessionSummary> => {
     const session = await requireSession(request, request.params.teleconsultationId, request.params.role);
     void reply.header('Cache-Control', 'no-store');
-    return sessionSummary(config, session.teleconsultation, session.role);
+    return sessionSummary(config, session.teleconsultation, session.role, services.now());
   });
 
   app.get<{ Params: LiveParams }>('/api/live/:teleconsultationId/:role/jitsi-token', {

@@ -2,7 +2,10 @@
  * Sessions: a link, once opened, is exchanged for a session scoped to one person (role) of
  * one teleconsultation, carried by a signed HttpOnly cookie. The cookie holds 128 random
  * bits; the database keeps only their SHA-256 hash. A session is valid while its link is
- * unrevoked and unexpired and its teleconsultation is not cancelled.
+ * unrevoked and its teleconsultation is not cancelled; a practitioner's also only while its
+ * link is unexpired. A patient's link outlives the call: past its expiry it opens the
+ * consultation space (summary, payment, documents, conversation) until the retention period
+ * deletes it with the patient's other data.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
@@ -43,6 +46,23 @@ export function sessionCookieSecret(linkSecret: string): string {
 /** What the database keeps of a session id. */
 export function hashSessionId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
+/**
+ * Whether a link of `role` no longer opens anything at `now`: a practitioner's past its expiry;
+ * a patient's never by time (its consultation space stays until the retention purge deletes it).
+ */
+export function linkOver(role: LinkRole, expiresAt: Date, now: Date): boolean {
+  return role === 'practitioner' && expiresAt.getTime() <= now.getTime();
+}
+
+/** How long a patient's session cookie lasts when it is made after the call's window (a visit to the space). */
+export const SPACE_VISIT_MS = 24 * 3_600_000;
+
+/** When the cookie of a session made at `now` for a link expiring at `linkExpiresAt` should expire. */
+export function sessionCookieExpiry(role: LinkRole, linkExpiresAt: Date, now: Date): Date {
+  if (role === 'practitioner') return linkExpiresAt;
+  return new Date(Math.max(linkExpiresAt.getTime(), now.getTime() + SPACE_VISIT_MS));
 }
 
 /** Creates a session for an opened link; returns the raw id that goes (signed) into the cookie. */
@@ -92,7 +112,7 @@ export async function checkSessionId(q: Queryable, id: string | undefined, telec
   if (!row || row.session.teleconsultationId !== teleconsultationId || row.session.role !== role) return { ok: false, reason: 'invalid' };
   if (row.teleconsultation.status === 'cancelled') return { ok: false, reason: 'cancelled' };
   // The link's current expiry is the truth: a moved appointment moves it.
-  if (row.session.revokedAt || row.linkRevokedAt || row.linkExpiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'invalid' };
+  if (row.session.revokedAt || row.linkRevokedAt || linkOver(role, row.linkExpiresAt, now)) return { ok: false, reason: 'invalid' };
   return { ok: true, session: { idHash: row.session.idHash, role, clinicId: row.session.clinicId, teleconsultation: row.teleconsultation } };
 }
 
@@ -138,7 +158,7 @@ export function setSessionCookie(reply: FastifyReply, input: { role: LinkRole; t
 export async function invalidSessions(q: Queryable, idHashes: readonly string[], now: Date): Promise<Map<string, 'invalid' | 'cancelled'>> {
   const out = new Map<string, 'invalid' | 'cancelled'>();
   if (idHashes.length === 0) return out;
-  const rows = await q.select({ idHash: sessions.idHash, revokedAt: sessions.revokedAt, linkRevokedAt: accessLinks.revokedAt, linkExpiresAt: accessLinks.expiresAt, status: teleconsultations.status })
+  const rows = await q.select({ idHash: sessions.idHash, role: sessions.role, revokedAt: sessions.revokedAt, linkRevokedAt: accessLinks.revokedAt, linkExpiresAt: accessLinks.expiresAt, status: teleconsultations.status })
     .from(sessions)
     .innerJoin(accessLinks, eq(accessLinks.id, sessions.linkId))
     .innerJoin(teleconsultations, eq(teleconsultations.id, sessions.teleconsultationId))
@@ -147,7 +167,7 @@ export async function invalidSessions(q: Queryable, idHashes: readonly string[],
   for (const r of rows) {
     found.add(r.idHash);
     if (r.status === 'cancelled') out.set(r.idHash, 'cancelled');
-    else if (r.revokedAt || r.linkRevokedAt || r.linkExpiresAt.getTime() <= now.getTime()) out.set(r.idHash, 'invalid');
+    else if (r.revokedAt || r.linkRevokedAt || linkOver(r.role, r.linkExpiresAt, now)) out.set(r.idHash, 'invalid');
   }
   for (const h of idHashes) if (!found.has(h)) out.set(h, 'invalid');
   return out;

@@ -5,6 +5,7 @@
 import type { Config } from '../../config/schema.ts';
 import type { MediaSettings, SessionSummary, TeleconsultationSummary } from '#protocol/live';
 import type { LinkRole } from '../db/schema/index.ts';
+import { linkExpiry } from '../teleconsultations/links.ts';
 import type { Teleconsultation } from '../teleconsultations/model.ts';
 
 /** The patient's display name: first name and the initial of the last name. */
@@ -13,8 +14,18 @@ export function patientDisplayName(t: Pick<Teleconsultation, 'patient'>): string
   return initial ? `${t.patient.firstName} ${initial.toUpperCase()}.` : t.patient.firstName;
 }
 
+/** Until when the call of a teleconsultation can be joined: the end of the appointment plus the links' grace period. */
+export function callClosesAt(config: Pick<Config, 'linkGraceHours'>, t: Pick<Teleconsultation, 'startsAt' | 'durationMinutes'>): Date {
+  return linkExpiry(t.startsAt, t.durationMinutes, config.linkGraceHours);
+}
+
+/** Whether a teleconsultation's call can still be joined (otherwise its links open the consultation space only). */
+export function callIsOpen(config: Pick<Config, 'linkGraceHours'>, t: Pick<Teleconsultation, 'startsAt' | 'durationMinutes'>, now: Date): boolean {
+  return now.getTime() < callClosesAt(config, t).getTime();
+}
+
 /** The page's view of a teleconsultation. */
-export function teleconsultationSummary(t: Teleconsultation): TeleconsultationSummary {
+export function teleconsultationSummary(config: Pick<Config, 'linkGraceHours'>, t: Teleconsultation): TeleconsultationSummary {
   return {
     id: t.id,
     status: t.status,
@@ -23,6 +34,10 @@ export function teleconsultationSummary(t: Teleconsultation): TeleconsultationSu
     practitionerName: t.practitioner.name,
     patientName: patientDisplayName(t),
     timezone: t.practitioner.timezone,
+    endedBy: t.status === 'ended' ? t.endedBy ?? null : null,
+    startedAt: t.startedAt?.toISOString() ?? null,
+    endedAt: t.endedAt?.toISOString() ?? null,
+    callClosesAt: callClosesAt(config, t).toISOString(),
   };
 }
 
@@ -40,6 +55,9 @@ export function mediaSettings(config: Config, t: Pick<Teleconsultation, 'roomNam
 }
 
 /** The session summary a page reads before connecting. */
-export function sessionSummary(config: Config, t: Teleconsultation, role: LinkRole): SessionSummary {
-  return { you: { role }, teleconsultation: teleconsultationSummary(t), media: mediaSettings(config, t) };
+export function sessionSummary(config: Config, t: Teleconsultation, role: LinkRole, now: Date): SessionSummary {
+  return {
+    you: { role }, teleconsultation: teleconsultationSummary(config, t), media: mediaSettings(config, t),
+    access: callIsOpen(config, t, now) ? 'call' : 'space',
+  };
 }

@@ -8,7 +8,8 @@
  * planned in the same transaction through the change listeners.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Appointment, AppointmentRef } from '../agenda/appointment.ts';
+import { appointmentOver, type Appointment, type AppointmentRef } from '../agenda/appointment.ts';
+import { insertRows } from '../db/bulk.ts';
 import type { Tx } from '../db/client.ts';
 import { appointments, clinics, teleconsultations, type TeleconsultationStatus } from '../db/schema/index.ts';
 import { newRoomName } from '../../meet/rooms.ts';
@@ -27,14 +28,14 @@ export interface ApplyContext {
 export type ApplyOutcome = 'stale' | 'ignored' | 'created' | 'updated' | 'cancelled' | 'ended' | 'unchanged';
 
 /** The appointment's state as one of our statuses, for an appointment that is (still) video. */
-function targetStatus(a: Appointment): TeleconsultationStatus | 'ended' | 'cancelled' {
+export function targetStatus(a: Appointment): TeleconsultationStatus | 'ended' | 'cancelled' {
   if (a.status === 'cancelled') return 'cancelled';
   if (a.status === 'done' || a.status === 'noshow') return 'ended';
   return 'scheduled';
 }
 
 /** The patient-facing fields of a teleconsultation, from the appointment. */
-function fieldsFrom(a: Appointment) {
+export function fieldsFrom(a: Appointment) {
   const email = checkEmail(a.patient.email);
   const mobile = checkMobile(a.patient.mobile);
   return {
@@ -58,33 +59,55 @@ function fieldsFrom(a: Appointment) {
  * version at least as new was already applied.
  */
 export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appointment: Appointment } | { deleted: AppointmentRef }, by: Actor): Promise<ApplyOutcome> {
-  const now = ctx.now();
   const ref = 'appointment' in input ? input.appointment : input.deleted;
-  const a = 'appointment' in input ? input.appointment : null;
-  const isVideo = a !== null && a.reason.teleconsultation;
-
-  const row = {
-    clinicId: ref.clinicId,
-    appointmentId: ref.id,
-    version: ref.version,
-    status: a?.status ?? 'deleted',
-    teleconsultation: isVideo,
-    deleted: a === null,
-    agendaUpdatedAt: a ? new Date(a.updatedAt) : null,
-    seenAt: now,
-  };
-  const won = await tx.insert(appointments).values(row)
-    .onConflictDoUpdate({
-      target: [appointments.clinicId, appointments.appointmentId],
-      set: { version: row.version, status: row.status, teleconsultation: row.teleconsultation, deleted: row.deleted, agendaUpdatedAt: row.agendaUpdatedAt, seenAt: row.seenAt },
-      setWhere: sql`${appointments.version} < excluded.version`,
-    })
-    .returning({ version: appointments.version });
+  const won = await claimVersions(tx, [appointmentRow(input, ctx.now())]);
   if (won.length === 0) return 'stale';
 
   const [existing] = await tx.select().from(teleconsultations)
     .where(and(eq(teleconsultations.clinicId, ref.clinicId), eq(teleconsultations.appointmentId, ref.id)))
     .for('update');
+  return applyOver(tx, ctx, input, existing, by);
+}
+
+/** The `appointments` row of what the agenda said. */
+export function appointmentRow(input: { appointment: Appointment } | { deleted: AppointmentRef }, now: Date): typeof appointments.$inferInsert {
+  const ref = 'appointment' in input ? input.appointment : input.deleted;
+  const a = 'appointment' in input ? input.appointment : null;
+  return {
+    clinicId: ref.clinicId,
+    appointmentId: ref.id,
+    version: ref.version,
+    status: a?.status ?? 'deleted',
+    teleconsultation: a !== null && a.reason.teleconsultation,
+    deleted: a === null,
+    agendaUpdatedAt: a ? new Date(a.updatedAt) : null,
+    seenAt: now,
+  };
+}
+
+/**
+ * Stores the rows of appointments whose version is strictly newer than the one stored (or
+ * new), each under its row lock until the transaction ends; returns the keys that won.
+ * At most one row per appointment (PostgreSQL refuses to update a row twice in a statement).
+ */
+export async function claimVersions(tx: Tx, rows: (typeof appointments.$inferInsert)[]): Promise<{ clinicId: string; appointmentId: string }[]> {
+  const won = await insertRows(tx, appointments, rows, sql`on conflict (clinic_id, appointment_id) do update set
+    version = excluded.version, status = excluded.status, teleconsultation = excluded.teleconsultation,
+    deleted = excluded.deleted, agenda_updated_at = excluded.agenda_updated_at, seen_at = excluded.seen_at
+    where ${appointments.version} < excluded.version
+    returning clinic_id, appointment_id`);
+  return won.map((w) => ({ clinicId: String(w.clinic_id), appointmentId: String(w.appointment_id) }));
+}
+
+/**
+ * The rest of {@link applyAppointment}, once the version won: `existing` is the appointment's
+ * teleconsultation (locked for update by the caller), if any.
+ */
+export async function applyOver(tx: Tx, ctx: ApplyContext, input: { appointment: Appointment } | { deleted: AppointmentRef }, existing: Teleconsultation | undefined, by: Actor): Promise<ApplyOutcome> {
+  const now = ctx.now();
+  const ref = 'appointment' in input ? input.appointment : input.deleted;
+  const a = 'appointment' in input ? input.appointment : null;
+  const isVideo = a !== null && a.reason.teleconsultation;
 
   // Past its retention period, a teleconsultation keeps only its accounting: the agenda's
   // later word about it brings no patient data back.
@@ -97,7 +120,7 @@ export async function applyAppointment(tx: Tx, ctx: ApplyContext, input: { appoi
 
   const target = targetStatus(a);
   if (!existing) {
-    const ended = new Date(a.startsAt).getTime() + a.durationMinutes * 60_000 < now.getTime();
+    const ended = appointmentOver(a, now);
     // A cancelled or past appointment is recorded, but nothing is planned or linked for it.
     if (target !== 'scheduled' || ended) {
       if (target !== 'cancelled') return 'ignored';

@@ -11,9 +11,11 @@
  * (`app.ts`), before anything can change.
  */
 import { eq, sql } from 'drizzle-orm';
+import { insertRows } from '../db/bulk.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { teleconsultationEvents, teleconsultations } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
+import type { EndedBy } from '#protocol/live';
 import type { Actor, ChangeListener, Teleconsultation, TeleconsultationChange, TeleconsultationStatus } from './model.ts';
 
 /** The moves the lifecycle allows, from each status. */
@@ -22,7 +24,8 @@ export const TRANSITIONS: Readonly<Record<TeleconsultationStatus, readonly Telec
   waiting: ['in_progress', 'ended', 'cancelled'],
   in_progress: ['ended', 'cancelled'],
   // The agenda has the last word: a consultation marked done there after all ends here.
-  ended: ['cancelled'],
+  // A patient who hung up by mistake comes back while the practitioner is still there.
+  ended: ['cancelled', 'in_progress'],
   cancelled: ['scheduled', 'ended'],
 };
 
@@ -58,8 +61,12 @@ export interface Lifecycle {
   onChange(listener: ChangeListener): void;
   /** Tells the subscribers about a change made in `tx` (creations and updates by the agenda). */
   emit(tx: Tx, change: TeleconsultationChange): Promise<void>;
+  /** The same for several changes made in `tx`: each subscriber hears all of them before the next. */
+  emitMany(tx: Tx, changes: TeleconsultationChange[]): Promise<void>;
   /** Adds an event to the teleconsultation's trail, with who did it. */
   recordEvent(tx: Tx, t: Teleconsultation, type: string, by: Actor, data?: Record<string, unknown>, at?: Date): Promise<void>;
+  /** Adds several events in one statement (see {@link recordEvents}). */
+  recordEvents(tx: Tx, events: TrailEvent[]): Promise<void>;
   /** The teleconsultation, locked for update until `tx` ends. */
   lock(tx: Tx, id: string): Promise<Teleconsultation>;
   /** Moves the status (checked against {@link TRANSITIONS}), in `tx`. */
@@ -68,6 +75,20 @@ export interface Lifecycle {
   end(teleconsultationId: string, by: Actor): Promise<boolean>;
   /** Turns the conference server's signs of the call into the actual start, end and duration. */
   applyConferenceEvent(tx: Tx, t: Teleconsultation, event: ConferenceEvent): Promise<ConferenceOutcome>;
+}
+
+/** Who ended a teleconsultation, in the pages' words, from the actor of the end. */
+export function endedByOf(by: Actor): EndedBy {
+  switch (by.kind) {
+    case 'practitioner':
+    case 'patient':
+    case 'integrator':
+      return by.kind;
+    case 'webhook':
+      return by.source === 'agenda' ? 'agenda' : by.source === 'jitsi' ? 'conference' : 'system';
+    default:
+      return 'system';
+  }
 }
 
 /** The teleconsultation an event belongs to (a row, or its ids). */
@@ -79,6 +100,25 @@ export type EventSubject = Pick<Teleconsultation, 'clinicId' | 'id'>;
  */
 export async function recordEvent(tx: Tx, t: EventSubject, type: string, by: Actor, data: Record<string, unknown> = {}, at?: Date): Promise<void> {
   await tx.insert(teleconsultationEvents).values({ clinicId: t.clinicId, teleconsultationId: t.id, type, actor: by, data, ...(at ? { at } : {}) });
+}
+
+/** One event of {@link recordEvents}. */
+export interface TrailEvent {
+  t: EventSubject;
+  type: string;
+  by: Actor;
+  data?: Record<string, unknown>;
+  at?: Date;
+}
+
+/** Adds several events to trails in one statement, in the caller's transaction. */
+export async function recordEvents(tx: Tx, events: TrailEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // Every row sets `at` (insertRows takes one set of columns): now, unless the event says when.
+  const now = new Date();
+  await insertRows(tx, teleconsultationEvents, events.map((e) => ({
+    clinicId: e.t.clinicId, teleconsultationId: e.t.id, type: e.type, actor: e.by, data: e.data ?? {}, at: e.at ?? now,
+  })));
 }
 
 export interface LifecycleDeps {
@@ -94,6 +134,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     for (const listener of listeners) await listener(tx, change);
   };
 
+  const emitMany: Lifecycle['emitMany'] = async (tx, changes) => {
+    if (changes.length === 0) return;
+    for (const listener of listeners) {
+      if (listener.many) await listener.many(tx, changes);
+      else for (const change of changes) await listener(tx, change);
+    }
+  };
+
   const lock: Lifecycle['lock'] = async (tx, id) => {
     const [t] = await tx.select().from(teleconsultations).where(eq(teleconsultations.id, id)).for('update');
     if (!t) throw new AppError('TELECONSULTATION_NOT_FOUND', 'No such teleconsultation.');
@@ -102,8 +150,10 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
 
   const moveStatus: Lifecycle['moveStatus'] = async (tx, t, to, options = {}) => {
     if (!TRANSITIONS[t.status].includes(to)) throw new Error(`teleconsultation status cannot move from ${t.status} to ${to}`);
+    // Who ended it is kept with the end, and cleared when it comes back to life.
+    const endedBy = to === 'ended' ? { endedBy: options.set?.endedBy ?? (options.event ? endedByOf(options.event.by) : 'system') } : { endedBy: null };
     const [row] = await tx.update(teleconsultations).set({
-      ...options.set, status: to, revision: sql`${teleconsultations.revision} + 1`, updatedAt: deps.now(),
+      ...options.set, ...endedBy, status: to, revision: sql`${teleconsultations.revision} + 1`, updatedAt: deps.now(),
     }).where(eq(teleconsultations.id, t.id)).returning();
     const moved = row!;
     if (options.event) await recordEvent(tx, moved, options.event.type, options.event.by, options.event.data, options.event.at);
@@ -121,7 +171,9 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       listeners.push(listener);
     },
     emit,
+    emitMany,
     recordEvent,
+    recordEvents,
     lock,
     moveStatus,
     async end(teleconsultationId, by) {

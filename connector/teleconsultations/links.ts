@@ -7,7 +7,7 @@
  * database dump alone does not yield a working link.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { accessLinks, type LinkRole } from '../db/schema/index.ts';
 import { signId, verifySignedId } from '../http/signed-id.ts';
@@ -31,9 +31,14 @@ export function verifyLinkToken(secret: string, token: string): string | null {
   return verifySignedId(secret, PURPOSE, token, LINK_ID);
 }
 
+/** A fresh link id: 128 random bits, base64url. */
+export function newLinkId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 /** Creates a link for one person of one teleconsultation. */
 export async function createLink(q: Queryable, input: { clinicId: string; teleconsultationId: string; role: LinkRole; expiresAt: Date }): Promise<string> {
-  const id = randomBytes(16).toString('base64url');
+  const id = newLinkId();
   await q.insert(accessLinks).values({ id, ...input });
   return id;
 }
@@ -45,6 +50,21 @@ export async function activeLinks(q: Queryable, teleconsultationId: string): Pro
     .orderBy(accessLinks.createdAt);
   const out: Partial<Record<LinkRole, string>> = {};
   for (const r of rows) out[r.role] = r.id;
+  return out;
+}
+
+/** `activeLinks` of several teleconsultations in one query, by teleconsultation id (absent: none). */
+export async function activeLinksOf(q: Queryable, teleconsultationIds: string[]): Promise<Map<string, Partial<Record<LinkRole, string>>>> {
+  const out = new Map<string, Partial<Record<LinkRole, string>>>();
+  if (teleconsultationIds.length === 0) return out;
+  const rows = await q.select({ teleconsultationId: accessLinks.teleconsultationId, id: accessLinks.id, role: accessLinks.role }).from(accessLinks)
+    .where(and(inArray(accessLinks.teleconsultationId, teleconsultationIds), isNull(accessLinks.revokedAt)))
+    .orderBy(accessLinks.createdAt);
+  for (const r of rows) {
+    const links = out.get(r.teleconsultationId) ?? {};
+    links[r.role] = r.id;
+    out.set(r.teleconsultationId, links);
+  }
   return out;
 }
 

@@ -24,5 +24,11 @@ export type TeleconsultationChange =
   | { kind: 'cancelled'; teleconsultation: Teleconsultation; previous: Teleconsultation; reason: string }
   | { kind: 'ended'; teleconsultation: Teleconsultation; previous: Teleconsultation };
 
-/** Called inside the transaction of the change; throwing rolls the change back. */
-export type ChangeListener = (tx: Tx, change: TeleconsultationChange) => Promise<void>;
+/**
+ * Called inside the transaction of the change; throwing rolls the change back. `many`, when
+ * a listener has it, does the same for several changes of one transaction at once (a page
+ * of reconciliation) in fewer round trips; without it the listener is called for each.
+ */
+export type ChangeListener = ((tx: Tx, change: TeleconsultationChange) => Promise<void>) & {
+  many?: (tx: Tx, changes: TeleconsultationChange[]) => Promise<void>;
+};

@@ -13,8 +13,8 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { assertShape, parseJson, rawBody } from './intake.ts';
 
-/** Verifies a Standard Webhooks signature; refuses with a code for each failure. */
-export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Record<string, string | string[] | undefined>): string {
+/** Verifies a Standard Webhooks signature with the secret's verifier; refuses with a code for each failure. */
+export function verifyStandardWebhook(verifier: Webhook, raw: Buffer, headers: Record<string, string | string[] | undefined>): string {
   const h = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
@@ -25,7 +25,7 @@ export function verifyStandardWebhook(secret: string, raw: Buffer, headers: Reco
   if (!id || !timestamp || !signature) throw new AppError('WEBHOOK_HEADERS_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
   if (id.length > 200) throw new AppError('WEBHOOK_HEADERS_INVALID', 'webhook-id is too long.');
   try {
-    new Webhook(secret).verify(raw, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
+    verifier.verify(raw, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
   } catch (cause) {
     if (cause instanceof WebhookVerificationError && /timestamp/i.test(cause.message)) {
       throw new AppError('WEBHOOK_TIMESTAMP_OUT_OF_RANGE', 'webhook-timestamp is missing, malformed or more than 5 minutes away from now.', undefined, { cause });
@@ -43,7 +43,8 @@ const responseSchema = {
 
 /** Registers the agenda webhook route (inside the raw-body webhooks scope). */
 export async function agendaWebhookRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const secret = services.config.agenda.webhookSecret;
+  // Built once: the verifier decodes the secret.
+  const verifier = new Webhook(services.config.agenda.webhookSecret);
   // Deliveries arriving together share one insert (one statement, one commit) before any of
   // them is acknowledged; their jobs keep the order of arrival. A replay is applied by no
   // one: the job records the delivery id in the transaction of its effect (sync.ts).
@@ -63,7 +64,7 @@ export async function agendaWebhookRoutes(app: FastifyInstance, services: Servic
     },
   }, async (request, reply) => {
     const raw = rawBody(request.body);
-    const deliveryId = verifyStandardWebhook(secret, raw, request.headers);
+    const deliveryId = verifyStandardWebhook(verifier, raw, request.headers);
     const body = parseJson(raw);
     assertShape(AgendaWebhookTypeSchema, body);
     if (!(AGENDA_EVENT_TYPES as readonly string[]).includes(body.type)) {

@@ -13,8 +13,10 @@
  *
  * Screen sharing (practitioner only: the patient never offers, so it could not add a track
  * without a second offerer) adds the screen as a second video track in a stream of its own and
- * keeps the camera; removing it renegotiates. Every offer names the screen's stream
- * (`screenStreamId`), which the patient uses to mark the tracks of that stream `source: 'screen'`.
+ * keeps the camera; removing it renegotiates. Every offer names the screen's stream it carries
+ * (`screenStreamId`, read off the offer's own SDP, so that an offer made while a share was being
+ * replaced names the screen it holds), which the patient uses to mark the tracks of that stream
+ * `source: 'screen'`; a track it has already announced is not announced again.
  * When the practitioner removes the screen, Chromium fires `removetrack` on the patient's stream
  * while it applies the offer (measured on Chromium 156), which becomes `remote-track-removed`.
  * A peer connection opened while sharing (a reconnection) adds the screen again.
@@ -74,6 +76,8 @@ class P2pDriver implements ConferenceDriver {
   private screen: { track: MediaStreamTrack; stream: MediaStream; stopListening: () => void } | null = null;
   /** The sender of the screen on the current peer connection. */
   private screenSender: RTCRtpSender | null = null;
+  /** The streams of the latest screens sent on the current peer connection, oldest first. */
+  private screensSent: string[] = [];
   /** Patient: the practitioner's screen stream, as its latest offer named it. */
   private remoteScreenStreamId: string | null = null;
   private microphoneMuted = false;
@@ -230,7 +234,7 @@ class P2pDriver implements ConferenceDriver {
     const stream = new MediaStream([track]);
     this.screen = { track, stream, stopListening: whenEnded(track, () => this.endScreenShare()) };
     // A second sender beside the camera's; `negotiationneeded` sends the offer.
-    if (this.pc) this.screenSender = this.pc.addTrack(track, stream);
+    if (this.pc) this.addScreen(this.pc, track, stream);
     this.events.emit('screen-share', true);
   }
 
@@ -357,7 +361,8 @@ class P2pDriver implements ConferenceDriver {
     if (this.microphone) this.microphoneSender = pc.addTrack(this.microphone, local);
     const cameraTrack = this.camera.track();
     this.camera.attach(cameraTrack ? pc.addTrack(cameraTrack, local) : null);
-    if (this.screen) this.screenSender = pc.addTrack(this.screen.track, this.screen.stream);
+    this.screensSent = [];
+    if (this.screen) this.addScreen(pc, this.screen.track, this.screen.stream);
     pc.addEventListener('signalingstatechange', () => {
       if (pc === this.pc && pc.signalingState === 'stable') this.camera.reapply();
     });
@@ -369,6 +374,8 @@ class P2pDriver implements ConferenceDriver {
       // Named by track and stream: a receiver reused for a later share keeps its track but comes in a new stream,
       // and is a new arrival for the page.
       const id = `${track.id}/${stream.id}`;
+      // The same track in the same stream again (a later offer): already announced, with its source.
+      if (this.remote.has(id)) return;
       const remote: RemoteTrack = { id, kind, source, stream };
       this.remote.set(id, remote);
       this.events.emit('remote-track-added', remote);
@@ -381,10 +388,12 @@ class P2pDriver implements ConferenceDriver {
       if (this.role === 'patient') return;
       try {
         this.makingOffer = true;
-        // Read before the offer is made: the offer describes the senders as they are now.
-        const screenStreamId = pc === this.pc && this.screenSender ? this.screen?.stream.id : undefined;
         await pc.setLocalDescription();
-        const offer: SignalData = { kind: 'offer', sdp: pc.localDescription?.sdp ?? '' };
+        const sdp = pc.localDescription?.sdp ?? '';
+        const offer: SignalData = { kind: 'offer', sdp };
+        // Read off the offer itself: the operations before it may have run while a share was
+        // replaced, so the screen it carries can be an earlier one than the current share.
+        const screenStreamId = this.screensSent.findLast((streamId) => sdp.includes(`a=msid:${streamId} `));
         if (screenStreamId) offer.screenStreamId = screenStreamId;
         if (pc === this.pc) this.options.signaling.send(offer);
       } catch (error) {
@@ -466,6 +475,12 @@ class P2pDriver implements ConferenceDriver {
     if (this.local && current.length === tracks.length && tracks.every((t) => current.includes(t))) return;
     this.local = new MediaStream(tracks);
     this.events.emit('local-stream', this.local);
+  }
+
+  /** Sends a screen's stream on `pc` beside the camera; its stream id names it as the screen in the offers. */
+  private addScreen(pc: RTCPeerConnection, track: MediaStreamTrack, stream: MediaStream): void {
+    this.screenSender = pc.addTrack(track, stream);
+    this.screensSent = [...this.screensSent.slice(-3), stream.id];
   }
 
   /** The screen from `getDisplayMedia()`, video only. */

@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<void>> = {
   'waiting-room': async () => (await import('./waiting-room.ts')).benchWaitingRoom(),
   notifications: async () => (await import('./notifications.ts')).benchNotifications(),
   pages: async () => (await import('./pages.ts')).benchPages(),
+  'patient-cold': async () => (await import('./patient-cold.ts')).benchPatientCold(),
+  reconcile: async () => (await import('./reconcile.ts')).benchReconcile(),
 };
 
 const { dropTemplates } = await import('../support/database.ts');

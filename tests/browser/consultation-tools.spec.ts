@@ -57,8 +57,7 @@ describe('consultation tools in Chromium (practitioner on a computer, patient on
     const { practitioner } = call;
     await practitioner.getByRole('button', { name: 'Raccrocher', exact: true }).click();
     await practitioner.getByRole('button', { name: 'Raccrocher sans demander le paiement' }).click();
-    await practitioner.getByRole('button', { name: 'Terminer la téléconsultation' }).click();
-    await call.patient.getByText('La consultation est terminée.').waitFor();
+    await call.patient.getByText('La téléconsultation est terminée').waitFor();
   }
 
   it('carries messages both ways, counts the unread ones, keeps them over a reload and in the transcript after the end', async () => {

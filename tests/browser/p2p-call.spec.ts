@@ -40,7 +40,7 @@ describe('p2p call in Chromium', () => {
   const chrome = useCallBrowser();
 
   it('lets the patient in from the waiting room, shows video both ways, and resumes after a reload without a new knock', async () => {
-    const appointment = hub.upsert(hub.makeAppointment());
+    const appointment = hub.upsert(hub.makeAppointment({ startsAt: new Date().toISOString() }));
     expect((await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', appointment)).status).toBe(202);
     const links = await eventually(() => hub.writeBacks.get(appointment.id)?.[0], 'the links written back to the agenda');
     // The links carry PUBLIC_URL; the test app listens on its own port.
@@ -83,11 +83,11 @@ describe('p2p call in Chromium', () => {
     expect(patientSent.filter((type) => type === 'knock').length).toBe(knocksBefore);
     expect(await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).count()).toBe(0);
 
-    // The practitioner hangs up (reminded once to ask for payment), then ends the teleconsultation.
+    // The practitioner's red phone (reminded once to ask for payment) ends it for both.
     await practitioner.getByRole('button', { name: 'Raccrocher' }).first().click();
     await practitioner.getByRole('button', { name: 'Raccrocher sans demander le paiement' }).click();
-    await practitioner.getByRole('button', { name: 'Terminer la téléconsultation' }).click();
-    await patient.getByText('La consultation est terminée.').waitFor();
+    await patient.getByTestId('consultation-space').getByText('La téléconsultation est terminée').waitFor();
+    await practitioner.getByText('La consultation est terminée.').waitFor();
     await eventually(() => hub.writeBacks.get(appointment.id)?.find((w) => w.status === 'ended'), 'the ended status in the agenda');
   });
 });

@@ -32,7 +32,7 @@ describe('sandbox payment in Chromium', () => {
 
   it('sends 30 € from "€ Facture", shows "Payer" to the patient, and "Payée" to the practitioner once the test payment succeeds', async () => {
     expect(t.app.services.config.stripe).toBeUndefined(); // sandbox mode
-    const appointment = hub.upsert(hub.makeAppointment());
+    const appointment = hub.upsert(hub.makeAppointment({ startsAt: new Date().toISOString() }));
     expect((await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', appointment)).status).toBe(202);
     const links = await eventually(() => hub.writeBacks.get(appointment.id)?.[0], 'the links written back to the agenda');
     // The pages are opened on the test app's own port (their live WebSocket cannot be rerouted).

@@ -216,6 +216,7 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
   const sockets = new Set<Socket>();
   let isDown = false;
   let lastUpdatedMs = 0;
+  let sorted: Stored[] | undefined;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {
@@ -313,14 +314,19 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
       after = decodeCursor(cursor);
       if (after === undefined) return sendError(res, 400, 'bad_request', 'Unknown cursor.');
     }
-    const ordered = [...store.values()]
-      .filter((s) => s.updatedAtMs >= sinceMs)
-      .filter((s) => after === undefined || compareKey([s.updatedAtMs, s.id], after) > 0)
-      .sort((a, b) => compareKey([a.updatedAtMs, a.id], [b.updatedAtMs, b.id]));
-    const page = ordered.slice(0, size);
+    const all = ordered();
+    // The first stored key after both the cursor and updatedSince (keys are unique: ids are).
+    const from = firstAfter(all, (s) => s.updatedAtMs >= sinceMs && (after === undefined || compareKey([s.updatedAtMs, s.id], after) > 0));
+    const page = all.slice(from, from + size);
     const last = page.at(-1);
-    const nextCursor = ordered.length > size && last !== undefined ? encodeCursor([last.updatedAtMs, last.id]) : null;
+    const nextCursor = all.length > from + size && last !== undefined ? encodeCursor([last.updatedAtMs, last.id]) : null;
     sendJson(res, 200, { items: page.map((s) => s.record), nextCursor });
+  }
+
+  /** The store by (updatedAt, id), sorted again only after a change (paging 50,000 stays cheap). */
+  function ordered(): Stored[] {
+    sorted ??= [...store.values()].sort((a, b) => compareKey([a.updatedAtMs, a.id], [b.updatedAtMs, b.id]));
+    return sorted;
   }
 
   function sleep(ms: number): Promise<void> {
@@ -366,13 +372,16 @@ export async function startAgendaHub(options: AgendaHubOptions = {}): Promise<Ag
       }
       const updatedAtMs = Date.parse(copy.updatedAt);
       lastUpdatedMs = Math.max(lastUpdatedMs, Number.isNaN(updatedAtMs) ? 0 : updatedAtMs);
+      sorted = undefined;
       store.set(copy.id, { id: copy.id, updatedAtMs: Number.isNaN(updatedAtMs) ? Date.now() : updatedAtMs, record: copy });
       return structuredClone(copy);
     },
     injectRaw(id, record) {
+      sorted = undefined;
       store.set(id, { id, updatedAtMs: Date.now(), record: structuredClone(record) });
     },
     remove(id) {
+      sorted = undefined;
       return store.delete(id);
     },
     get(id) {
@@ -475,6 +484,18 @@ function decodeCursor(cursor: string): [number, string] | undefined {
     // Falls through to "unknown cursor".
   }
   return undefined;
+}
+
+/** The index of the first element of a sorted list for which a monotone test holds (its length if none). */
+function firstAfter<T>(list: readonly T[], holds: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(list[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function compareKey(a: [number, string], b: [number, string]): number {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { count, eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
-import { applyAgendaEvent, RECONCILE_QUEUE, reconcile } from '../../connector/agenda/sync.ts';
+import { applyAgendaEvent, RECONCILE_QUEUE, reconcile, WRITEBACK_QUEUE } from '../../connector/agenda/sync.ts';
 import type { AgendaHub } from '../fakes/agenda-hub.ts';
 import { eventually, jobsSettled, useAppWithHub, type TestApp } from '../support/harness.ts';
 
@@ -83,6 +83,19 @@ describe('agenda webhooks', () => {
     expect((await teleconsultationsOf(t, a.id)).length).toBe(1);
     await eventually(() => hub.writeBacks.get(a.id)?.length, 'the write-back');
     await new Promise((r) => setTimeout(r, 1500)); // time for any second write-back to show up
+    expect(hub.writeBacks.get(a.id)?.length).toBe(1);
+  });
+
+  it('sends nothing for a write-back planned again after the agenda acknowledged the same revision', async () => {
+    const a = hub.upsert(hub.makeAppointment());
+    await hub.deliver(target, 'appointment.created', a);
+    await eventually(() => hub.writeBacks.get(a.id)?.[0], 'the first write-back');
+    await jobsSettled(t, ['agenda-event', 'agenda-writeback']);
+    const [tc] = await teleconsultationsOf(t, a.id);
+    expect(tc!.agendaRevision).toBe(tc!.revision);
+    // What a reconciliation's re-plan does when it meets the first job still sending.
+    expect(await t.app.services.queue.send(WRITEBACK_QUEUE, { teleconsultationId: tc!.id }, { singletonKey: tc!.id })).toBeTruthy();
+    await jobsSettled(t, ['agenda-writeback']);
     expect(hub.writeBacks.get(a.id)?.length).toBe(1);
   });
 
@@ -272,7 +285,8 @@ describe('agenda webhooks', () => {
     const a = hub.upsert(hub.makeAppointment());
     await hub.deliver(target, 'appointment.created', a);
     await eventually(() => hub.writeBacks.get(a.id)?.[0], 'the first write-back');
-    await jobsSettled(t);
+    // The job is still running after the agenda answered: it records the acknowledged revision next.
+    await jobsSettled(t, ['agenda-event', 'agenda-writeback']);
     // The agenda never acknowledged the latest change (as if every retry had failed).
     await t.app.services.database.db.update(schema.teleconsultations).set({ agendaRevision: 0 }).where(eq(schema.teleconsultations.appointmentId, a.id));
     const result = await reconcile({

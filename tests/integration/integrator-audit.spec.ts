@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import * as schema from '../../connector/db/schema/index.ts';
+import { RECONCILE_QUEUE } from '../../connector/agenda/sync.ts';
 import { createApiKey } from '../../connector/integrators/api-keys.ts';
 import { jobsSettled, useAppWithHub } from '../support/harness.ts';
 import { LiveClient, openLink } from './live-helpers.ts';
@@ -69,6 +70,9 @@ describe('integrator keys and the audit trail', () => {
   });
 
   it('say who did each event of a teleconsultation: the agenda\'s delivery, the patient\'s and the practitioner\'s sessions', async () => {
+    // The start-up reconciliation, slow on a loaded machine, would otherwise apply the
+    // appointment from the hub's list before its webhook: then the agenda's delivery is not who created it.
+    await jobsSettled(t, [RECONCILE_QUEUE]);
     const appointment = hub.upsert(hub.makeAppointment({ clinicId: 'clinic_trail' }));
     const delivered = await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', appointment, { id: 'msg_trail_created' });
     expect(delivered.status).toBe(202);

@@ -3,7 +3,7 @@
  * webhook, links opened like a browser would, and a small WebSocket client that waits for
  * a given message type.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import * as schema from '../../connector/db/schema/index.ts';
 import type { ClientMessage, ServerMessage } from '#protocol/live';
@@ -193,4 +193,18 @@ export function useLivePairs(t: TestApp, hub: AgendaHub): {
     return { practitioner, patient };
   };
   return { pair, connect, admitted };
+}
+
+/** The channels the end-of-consultation message went out on (dev outbox), sorted. */
+export async function endMessagesSent(t: TestApp, teleconsultationId: string): Promise<string[]> {
+  const rows = await t.app.services.database.db.select({ channel: schema.outbox.channel }).from(schema.outbox)
+    .innerJoin(schema.messages, eq(schema.messages.id, schema.outbox.messageId))
+    .where(and(eq(schema.messages.teleconsultationId, teleconsultationId), eq(schema.messages.kind, 'ended')));
+  return rows.map((r) => r.channel).sort();
+}
+
+/** How many times the agenda was told "ended" (a write-back whose status became ended). */
+export function endedWriteBacks(hub: AgendaHub, appointmentId: string): number {
+  const writes = hub.writeBacks.get(appointmentId) ?? [];
+  return writes.filter((w, i) => w.status === 'ended' && writes[i - 1]?.status !== 'ended').length;
 }

@@ -36,6 +36,13 @@ describe('security headers', () => {
       expect(r.headers.get('cache-control')).withContext(url).toBe('no-store');
       expect(r.headers.get('strict-transport-security')).withContext(url).toBeNull(); // PUBLIC_URL is http here
     }
+    // A webhook's answer goes to the sender's server, never rendered: no document headers.
+    const webhook = await fetch(`${t.url}/webhooks/agenda`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(webhook.status).toBe(400);
+    expect(((await webhook.json()) as { error: { code: string } }).error.code).toBe('WEBHOOK_HEADERS_MISSING');
+    expect(webhook.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(webhook.headers.get('cache-control')).toBe('no-store');
+    expect(webhook.headers.get('content-security-policy')).toBeNull();
     // Hashed bundles alone are cached, for good.
     const html = await (await fetch(`${t.url}/app/panel/x`)).text();
     const bundle = /src="(main-[A-Z0-9]+\.js)"/.exec(html)?.[1];

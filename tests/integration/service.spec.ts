@@ -138,6 +138,16 @@ describe('demo agenda', () => {
     expect((await fetch(`${t.url}/demo/api/appointments`)).status).toBe(401);
   });
 
+  it('says that an appointment booked when already over gets no teleconsultation', async () => {
+    const form = new URLSearchParams({ firstName: 'Inès', lastName: 'Moreau', email: 'ines@example.org', mobile: '+33600000042', locale: 'fr', startsAt: '2020-01-15T10:30', durationMinutes: '20', teleconsultation: 'on' });
+    expect((await fetch(`${t.url}/demo/appointments`, { method: 'POST', body: form, redirect: 'manual' })).status).toBe(303);
+    await jobsSettled(t);
+    const html = await (await fetch(`${t.url}/demo`)).text();
+    expect(html).toContain('déjà passé : pas de téléconsultation');
+    expect(html).not.toContain('liens en cours de création');
+    expect(await t.app.services.database.db.select().from(teleconsultations)).toEqual([]);
+  });
+
   it('takes a sandbox payment end to end: "€ Facture", the labelled test page, "paid" on the demo appointment', async () => {
     const local = (url: string) => url.replace(t.config.publicUrl, t.url);
     const html = await bookOnDemo();

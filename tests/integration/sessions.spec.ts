@@ -85,13 +85,24 @@ describe('sessions from links', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('LINK_EXPIRED');
   });
 
-  it('refuses an expired link with LINK_EXPIRED', async () => {
+  it("refuses the practitioner's expired link with LINK_EXPIRED; the patient's opens the consultation space only", async () => {
     const tc = await makeTeleconsultation(t, hub);
     const db = t.app.services.database.db;
     await db.update(schema.accessLinks).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(schema.accessLinks.teleconsultationId, tc.id));
-    const r = await fetch(`${t.url}/j/${tc.patientToken}`, { headers: { accept: 'application/json' }, redirect: 'manual' });
+    const r = await fetch(`${t.url}/j/${tc.practitionerToken}`, { headers: { accept: 'application/json' }, redirect: 'manual' });
     expect(r.status).toBe(410);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('LINK_EXPIRED');
+    // The patient's: a session, whose summary says the call is over (the appointment's window has passed).
+    await db.update(schema.teleconsultations).set({ startsAt: new Date(Date.now() - 3 * 86_400_000) }).where(eq(schema.teleconsultations.id, tc.id));
+    const opened = await openLink(t.url, tc.patientToken);
+    expect(opened.cookie).not.toBe('');
+    const summary = await api(`/api/live/${tc.id}/patient/session`, opened.cookie);
+    expect(summary.status).toBe(200);
+    expect((summary.body as { access: string }).access).toBe('space');
+    // The cookie of a visit to the space outlives the expired link.
+    expect(opened.setCookie).toMatch(/Expires=/);
+    const expires = new Date(/Expires=([^;]+)/.exec(opened.setCookie)![1]!).getTime();
+    expect(expires).toBeGreaterThan(Date.now() + 23 * 3_600_000);
   });
 
   it('refuses the links of a cancelled teleconsultation with LINK_CANCELLED and ends its sessions', async () => {

@@ -4,10 +4,11 @@
  * - PostgreSQL (DATABASE_URL set for the run): a migrated template database, copied with
  *   `CREATE DATABASE … TEMPLATE` per suite, all dropped at the end of the run.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { openDatabase } from '../../connector/db/client.ts';
+import { processAlive } from '../../connector/db/data-dir-lock.ts';
 
 /** The run's database mode, from the environment of `npm test`. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || undefined;
@@ -54,21 +55,12 @@ async function installBoss(options: ConstructorParameters<typeof PgBoss>[0]): Pr
 }
 
 async function makePgliteTemplate(): Promise<PGlite> {
-  const pglite = await PGlite.create();
+  // Loaded only in embedded runs, as the connector does (the benches measure its memory on PostgreSQL).
+  const { PGlite: EmbeddedPostgres } = await import('@electric-sql/pglite');
+  const pglite = await EmbeddedPostgres.create();
   const database = await openDatabase({ databaseUrl: undefined, dataDir: '', pglite });
   await installBoss({ db: database.executor as PgBoss.Db, supervise: false, schedule: false });
   return pglite;
-}
-
-/** True when the run that made a database (named after its pid) is still running. */
-function runAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is another user's (another engineer's run): alive.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function dropStaleDatabases(): Promise<void> {
@@ -79,7 +71,7 @@ async function dropStaleDatabases(): Promise<void> {
     for (const { datname } of rows) {
       const pid = Number(/^tc_(\d+)_/.exec(datname)?.[1]);
       // A database named after this process's pid is a previous run's (pid reused).
-      const alive = pid !== process.pid && runAlive(pid);
+      const alive = pid !== process.pid && processAlive(pid);
       if (!alive) await client.query(`drop database if exists "${datname}" with (force)`);
     }
   } finally { await client.end(); }

@@ -5,6 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { ClinicSettings } from '../../../config/schema.ts';
+import type { EndedBy } from '#protocol/live';
+
+export type { EndedBy };
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -75,6 +78,8 @@ export const teleconsultations = pgTable('teleconsultations', {
   cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
   startedAt: timestamp('started_at', { withTimezone: true }),
   endedAt: timestamp('ended_at', { withTimezone: true }),
+  /** Who ended it (a participant's red phone, the agenda, the conference server…); null until ended. */
+  endedBy: text('ended_by').$type<EndedBy>(),
   /** When the retention period removed the patient's data (contacts, chat, messages, links). */
   purgedAt: timestamp('purged_at', { withTimezone: true }),
   createdAt: createdAt(),
@@ -84,6 +89,9 @@ export const teleconsultations = pgTable('teleconsultations', {
   uniqueIndex('teleconsultations_appointment').on(t.clinicId, t.appointmentId),
   uniqueIndex('teleconsultations_room').on(t.roomName),
   index('teleconsultations_clinic_starts').on(t.clinicId, t.startsAt),
+  // The follow-up: a practitioner's consultations, and a practitioner found by their email.
+  index('teleconsultations_practitioner_starts').on(t.clinicId, sql`(${t.practitioner}->>'id')`, t.startsAt),
+  index('teleconsultations_practitioner_email').on(sql`lower(${t.practitioner}->>'email')`),
   index('teleconsultations_writeback_pending').on(t.id).where(sql`${t.revision} > ${t.agendaRevision}`),
 ]);
 

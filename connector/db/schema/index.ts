@@ -8,3 +8,4 @@ export * from './live.ts';
 export * from './notifications.ts';
 export * from './billing.ts';
 export * from './documents.ts';
+export * from './follow-up.ts';

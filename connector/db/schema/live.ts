@@ -2,7 +2,7 @@
  * The live side of a teleconsultation: sessions exchanged for links, who is present in the
  * waiting room and the call (shared by every instance), and the chat both sides consult.
  */
-import { index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { accessLinks, teleconsultations, type LinkRole } from './core.ts';
 
 /**
@@ -43,6 +43,11 @@ export const participants = pgTable('participants', {
   knockedAt: timestamp('knocked_at', { withTimezone: true }),
   admittedAt: timestamp('admitted_at', { withTimezone: true }),
   deniedAt: timestamp('denied_at', { withTimezone: true }),
+  /** The patient's row: the practitioner's message with "Refuser" (purged with the rest of the row). */
+  deniedMessage: text('denied_message'),
+  /** The practitioner's row: the announced delay ("retard 10 min") and when it was announced. */
+  delayMinutes: integer('delay_minutes'),
+  delayedAt: timestamp('delayed_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
   primaryKey({ columns: [t.teleconsultationId, t.role] }),

@@ -7,6 +7,8 @@
  *       https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import sendgridClient from '@sendgrid/client';
 import sendgridMail from '@sendgrid/mail';
 import type { Client } from '@sendgrid/client/src/client.js';
@@ -26,12 +28,15 @@ const PROVIDER = 'sendgrid';
 export interface SendgridProviderOptions {
   /** Timeout of one API call, in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** Connections kept open to the API, at most (default 64); more calls wait for one. */
+  maxSockets?: number;
 }
 
 /**
  * Builds the email provider. The SDK gets its own `Client` whose base URL is `cfg.apiUrl`
  * (the real API or a local fake): `@sendgrid/mail` otherwise keeps calling the real host,
- * and `setApiKey` resets the base URL, so the key is set first.
+ * and `setApiKey` resets the base URL, so the key is set first. The client is built once and
+ * reused for every send, over kept-alive connections.
  * Click and open tracking are turned off: tracked links would route the patient's private
  * link through a redirect host, and an open pixel is tracking we do not need.
  */
@@ -39,6 +44,14 @@ export function createSendgridProvider(cfg: SendgridConfig, mailFrom: string, op
   const client = new SendgridClient();
   client.setApiKey(cfg.apiKey);
   client.setDefaultRequest('baseUrl', `${cfg.apiUrl.replace(/\/+$/, '')}/`);
+  // Our own keep-alive agents (the SDK's axios would take Node's global ones, unbounded):
+  // connections are reused across sends, and a burst of sends queues for at most
+  // `maxSockets` of them rather than opening one each.
+  // The defaults go to axios as they are (client.js `createRequest`); the typings list SendGrid's fields only.
+  const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+  const defaults = client as unknown as { setDefaultRequest(key: 'httpAgent' | 'httpsAgent', value: http.Agent): void };
+  defaults.setDefaultRequest('httpAgent', new http.Agent(agent));
+  defaults.setDefaultRequest('httpsAgent', new https.Agent(agent));
   const mailer = new SendgridMailService();
   mailer.setClient(client);
   mailer.setTimeout(options.timeoutMs ?? 15_000);

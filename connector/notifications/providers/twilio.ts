@@ -7,6 +7,7 @@
  *       https://www.twilio.com/docs/usage/webhooks/webhooks-security
  *       https://www.twilio.com/docs/api/errors
  */
+import http from 'node:http';
 import twilio from 'twilio';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
@@ -31,6 +32,10 @@ class RebasedRequestClient extends twilio.RequestClient {
   constructor(apiUrl: string, opts: RequestClientOptions) {
     super(opts);
     this.origin = apiUrl.replace(/\/+$/, '');
+    // The SDK builds its kept-alive agent for https only; a plain-http origin (a local fake)
+    // gets the same one rather than Node's global agent.
+    const axios = (this as unknown as { axios: { defaults: { httpAgent?: http.Agent } } }).axios;
+    axios.defaults.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts?.maxSockets ?? TWILIO_MAX_SOCKETS });
   }
 
   override request<TData>(opts: RequestOptions & { data?: TData }) {
@@ -43,7 +48,11 @@ class RebasedRequestClient extends twilio.RequestClient {
 export interface TwilioProviderOptions {
   /** Timeout of one API call, in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** Connections kept open to the API, at most (default 64); more calls wait for one. */
+  maxSockets?: number;
 }
+
+const TWILIO_MAX_SOCKETS = 64;
 
 /**
  * Builds the SMS provider from config: sends from `cfg.messagingServiceSid` when set, else
@@ -53,7 +62,9 @@ export interface TwilioProviderOptions {
 export function createTwilioProvider(cfg: TwilioConfig, options: TwilioProviderOptions = {}): SmsProvider {
   const timeout = options.timeoutMs ?? 15_000;
   const custom = cfg.apiUrl.replace(/\/+$/, '') !== TWILIO_DEFAULT_API_URL;
-  const httpClient = custom ? new RebasedRequestClient(cfg.apiUrl, { timeout }) : new twilio.RequestClient({ timeout });
+  // One client for every send, its connections kept alive (the SDK's agent; 20 sockets unless told).
+  const agent = { timeout, keepAlive: true, maxSockets: options.maxSockets ?? TWILIO_MAX_SOCKETS };
+  const httpClient = custom ? new RebasedRequestClient(cfg.apiUrl, agent) : new twilio.RequestClient(agent);
   const client = twilio(cfg.accountSid, cfg.authToken, { httpClient, autoRetry: false });
 
   return {

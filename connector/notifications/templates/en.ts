@@ -114,6 +114,10 @@ function ended(c: CopyContext): MessageCopy {
   if (c.documentsUrl) {
     paragraphs.push('You can download the documents shared during the teleconsultation.');
     actions.push({ label: 'Download the documents', url: c.documentsUrl });
+  } else if (c.patientUrl) {
+    // The same link opens the consultation space: payment, documents and messages.
+    paragraphs.push('Your teleconsultation link stays valid: you will find the payment and the messages there.');
+    actions.push({ label: 'Back to my consultation', url: c.patientUrl });
   }
   return {
     subject: `Your teleconsultation with ${c.practitioner} has ended`,

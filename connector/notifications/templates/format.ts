@@ -27,13 +27,35 @@ export interface FormattedMoment {
   timeWithZone: string;
 }
 
+// Both are pure and asked again and again with the same arguments (a clinic's zone; the
+// quarter hours appointments start at), and each costs several Intl calls: remembered.
+const ZONES = new Map<string, boolean>();
+const MOMENTS = new Map<string, FormattedMoment>();
+const MOMENTS_KEPT = 5000;
+
 /** True when `zone` is an IANA zone luxon (ICU) knows. */
 export function isValidZone(zone: string): boolean {
-  return DateTime.now().setZone(zone).isValid;
+  let valid = ZONES.get(zone);
+  if (valid === undefined) {
+    valid = DateTime.now().setZone(zone).isValid;
+    if (ZONES.size < 1000) ZONES.set(zone, valid);
+  }
+  return valid;
 }
 
 /** Formats `at` in `zone` for `lang`. */
 export function formatMoment(at: Date, zone: string, lang: Language): FormattedMoment {
+  const key = `${at.getTime()} ${zone} ${lang}`;
+  const known = MOMENTS.get(key);
+  if (known) return { ...known };
+  const formatted = formatMomentNow(at, zone, lang);
+  // Oldest out first (a Map keeps insertion order).
+  if (MOMENTS.size >= MOMENTS_KEPT) MOMENTS.delete(MOMENTS.keys().next().value!);
+  MOMENTS.set(key, formatted);
+  return { ...formatted };
+}
+
+function formatMomentNow(at: Date, zone: string, lang: Language): FormattedMoment {
   const dt = DateTime.fromJSDate(at, { zone }).setLocale(INTL_LOCALE[lang]);
   const clock = lang === 'fr' ? dt.toFormat("HH'h'mm") : dt.toFormat('HH:mm');
   // 02:30 happens twice on the night the clocks go back: say which one.

@@ -119,6 +119,10 @@ function ended(c: CopyContext): MessageCopy {
   if (c.documentsUrl) {
     paragraphs.push('Vous pouvez télécharger les pièces jointes échangées pendant la téléconsultation.');
     actions.push({ label: 'Télécharger les pièces jointes', url: c.documentsUrl });
+  } else if (c.patientUrl) {
+    // The same link opens the consultation space: payment, documents and messages.
+    paragraphs.push('Votre lien de téléconsultation reste valable : vous y retrouverez le paiement et les messages échangés.');
+    actions.push({ label: 'Retrouver ma consultation', url: c.patientUrl });
   }
   return {
     subject: `Fin de votre téléconsultation avec ${c.practitioner}`,

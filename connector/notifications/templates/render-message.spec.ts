@@ -144,15 +144,20 @@ describe('renderMessage: words and links', () => {
     expect(`${email.text}${email.html}${sms}`).not.toContain(BASE);
   });
 
-  it('gives the payment link and the documents at the end of the teleconsultation, each only when there is one', () => {
+  it('gives the payment link and the documents at the end of the teleconsultation, each only when there is one, and the consultation space otherwise', () => {
     const both = renderMessage('ended', longVars(), 'fr');
     expect(both.email.text).toContain('Pour effectuer le paiement de la téléconsultation (35,00\u00a0€)');
     expect(both.email.text).toContain('télécharger les pièces jointes');
     expect(both.email.text).toContain(`${BASE}/pay/${TOKEN}`);
     expect(both.email.text).toContain(`${BASE}/docs/${TOKEN}`);
 
-    const none = renderMessage('ended', longVars({ paymentUrl: undefined, documentsUrl: undefined, amount: undefined }), 'fr');
+    const none = renderMessage('ended', longVars({ paymentUrl: undefined, documentsUrl: undefined, amount: undefined, patientUrl: undefined }), 'fr');
     expect(`${none.email.text}${none.sms}`).not.toContain(BASE);
+    // Without documents, the email leads to the consultation space (the patient's own link).
+    const space = renderMessage('ended', longVars({ paymentUrl: undefined, documentsUrl: undefined, amount: undefined }), 'fr');
+    expect(space.email.text).toContain(`${BASE}/p/${TOKEN}`);
+    expect(space.email.text).toContain('Retrouver ma consultation');
+    expect(renderMessage('ended', longVars(), 'fr').email.text).not.toContain(`${BASE}/p/${TOKEN}`);
     expect(none.sms).toBe('Centre médical pluridisciplinaire du Val-de-Marne : Votre téléconsultation avec Dr Jean-Baptiste de La Rochefoucauld-Montmorency est terminée.');
 
     const docsOnly = renderMessage('ended', longVars({ paymentUrl: undefined, amount: undefined }), 'en');

@@ -58,11 +58,11 @@ export async function framesShown(page: Page, ms = 1000): Promise<number> {
 }
 
 /** Resolves once the page's large video plays with frames of the given source; returns its frame size. */
-export async function mainVideoSize(page: Page, source?: 'peer' | 'peer-screen' | 'own-screen'): Promise<{ width: number; height: number }> {
+export async function mainVideoSize(page: Page, source?: 'peer' | 'peer-screen' | 'own-screen', timeoutMs = 20_000): Promise<{ width: number; height: number }> {
   await page.waitForFunction((wanted) => {
     const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement | null;
     return !!video && video.videoWidth > 0 && (!wanted || video.dataset['source'] === wanted);
-  }, source, { timeout: 20_000 });
+  }, source, { timeout: timeoutMs });
   return page.evaluate(() => {
     const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement;
     return { width: video.videoWidth, height: video.videoHeight };
@@ -71,7 +71,7 @@ export async function mainVideoSize(page: Page, source?: 'peer' | 'peer-screen' 
 
 /** Makes a teleconsultation through the agenda webhook, opens both links, admits the patient, and waits for video both ways. */
 export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts }: CallBrowser, sizes: CallSizes = {}): Promise<CallPages> {
-  const appointment = hub.upsert(hub.makeAppointment());
+  const appointment = hub.upsert(hub.makeAppointment({ startsAt: new Date().toISOString() }));
   const delivered = await hub.deliver(`${t.url}/webhooks/agenda`, 'appointment.created', appointment);
   if (delivered.status !== 202) throw new Error(`webhook answered ${delivered.status}`);
   const links = await eventually(() => hub.writeBacks.get(appointment.id)?.[0], 'the links written back to the agenda');
@@ -100,12 +100,21 @@ export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts 
       throw new Error(`no camera "${sizes.patientCamera}" on the device check: ${await screenState(patient)}; cameras ${JSON.stringify(await camera.locator('option').allTextContents().catch(() => []))}`, { cause: error });
     });
     await camera.selectOption({ label: sizes.patientCamera });
+    // The preview has moved to the chosen camera (and let go of the default one) before the
+    // practitioner's page opens its own: the fake devices are shared by the browser's pages.
+    const wanted = sizes.patientCamera;
+    await patient.waitForFunction((label) => {
+      const preview = document.querySelector('video.preview') as HTMLVideoElement | null;
+      const track = (preview?.srcObject as MediaStream | null | undefined)?.getVideoTracks()[0];
+      return !!track && track.label === label && track.readyState === 'live' && preview!.videoWidth > 0;
+    }, wanted, { timeout: 20_000 });
   }
   await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click({ timeout: 20_000 }).catch(async (error: unknown) => {
     throw new Error(`the patient's page offers no waiting room: ${await screenState(patient)} at ${patient.url()}`, { cause: error });
   });
   await practitioner.getByRole('button', { name: 'Accepter' }).click();
-  await Promise.all([mainVideoSize(patient, 'peer'), mainVideoSize(practitioner, 'peer')]).catch(async (error: unknown) => {
+  // A new peer connection's first decoded frame can take long on a loaded two-core machine.
+  await Promise.all([mainVideoSize(patient, 'peer', 45_000), mainVideoSize(practitioner, 'peer', 45_000)]).catch(async (error: unknown) => {
     // What each side shows, for the failure's report (no patient data: fixtures only).
     throw new Error(`no video both ways: practitioner ${await screenState(practitioner)}; patient ${await screenState(patient)}`, { cause: error });
   });
@@ -131,6 +140,13 @@ async function screenState(page: Page): Promise<string> {
   return page.evaluate(() => {
     const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement | null;
     const stream = video?.srcObject as MediaStream | null | undefined;
-    return JSON.stringify({ source: video?.dataset['source'], width: video?.videoWidth, tracks: stream?.getTracks().map((t) => `${t.kind}:${t.readyState}`), text: document.body.innerText.slice(0, 200) });
+    // muted: no media arriving on the track; paused / readyState: the element's side.
+    const own = Array.from(document.querySelectorAll('video')).map((v) => v.srcObject as MediaStream | null).filter((m) => m && m !== stream);
+    return JSON.stringify({
+      source: video?.dataset['source'], width: video?.videoWidth, paused: video?.paused, readyState: video?.readyState,
+      tracks: stream?.getTracks().map((t) => `${t.kind}:${t.readyState}${t.muted ? ':muted' : ''}`),
+      others: own.flatMap((m) => m!.getVideoTracks().map((t) => `${t.label}:${t.readyState}${t.muted ? ':muted' : ''}`)),
+      text: document.body.innerText.slice(0, 200),
+    });
   }).catch(() => 'unreadable');
 }

@@ -18,7 +18,8 @@ export class WaitingRoomRelay {
     this.deliver(role, {
       type: 'state',
       you: { role },
-      teleconsultation: { id: 'tc_1', status: 'scheduled', startsAt: new Date().toISOString(), durationMinutes: 20, practitionerName: 'Dr Claire Dubois', patientName: 'Camille M.', timezone: 'Europe/Paris' },
+      teleconsultation: { id: 'tc_1', status: 'scheduled', startsAt: new Date().toISOString(), durationMinutes: 20, practitionerName: 'Dr Claire Dubois', patientName: 'Camille M.', timezone: 'Europe/Paris', endedBy: null, startedAt: null, endedAt: null, callClosesAt: new Date(Date.now() + 86_400_000).toISOString() },
+      waiting: { delayMinutes: null, delayedAt: null, practitionerBusy: false, deniedMessage: null },
       presence: { ...this.presence },
       media: { driver: 'p2p', iceServers: [] },
     });

@@ -8,10 +8,12 @@ import type { TranslationKey } from './i18n/i18n';
  */
 export const routes: Routes = [
   {
-    path: 'panel/:id/payments',
-    title: 'billing.followUp' satisfies TranslationKey,
-    loadComponent: () => import('./panel/payments').then((m) => m.PaymentsPage),
+    path: 'follow-up',
+    title: 'followUp.title' satisfies TranslationKey,
+    loadComponent: () => import('./follow-up/follow-up-page').then((m) => m.FollowUpPage),
   },
+  // The former one-consultation payments page: its addresses lead to "Suivi et paiement".
+  { path: 'panel/:id/payments', redirectTo: 'follow-up' },
   {
     path: 'panel/:id',
     title: 'panel.title' satisfies TranslationKey,

@@ -73,13 +73,6 @@ describe('BillingApi', () => {
     expect(await limit).toEqual(jasmine.objectContaining({ status: 429, code: 'RESEND_LIMIT' }));
   });
 
-  it('lists the practitioner\'s payments', async () => {
-    const items = [{ teleconsultationId: 'tc_1', startsAt: '2026-06-15T08:30:00.000Z', status: 'ended', patientName: 'Camille M.', payment: paymentOf() }];
-    const result = firstValueFrom(api.payments('tc_1'));
-    backend.expectOne('/api/live/tc_1/practitioner/payments').flush({ items });
-    expect(await result).toEqual(items as never);
-  });
-
   it('gets the patient\'s payment, null when none was requested', async () => {
     const some = firstValueFrom(api.patientPayment('tc_1'));
     backend.expectOne('/api/live/tc_1/patient/payment').flush({ payment: paymentOf() });
@@ -96,8 +89,8 @@ describe('BillingApi', () => {
   });
 
   it('fails with HTTP_502 when a proxy answers without our error body', async () => {
-    const failure = failureOf(api.payments('tc_1'));
-    backend.expectOne('/api/live/tc_1/practitioner/payments').flush('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' });
+    const failure = failureOf(api.patientPayment('tc_1'));
+    backend.expectOne('/api/live/tc_1/patient/payment').flush('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' });
     expect(await failure).toEqual(jasmine.objectContaining({ status: 502, code: 'HTTP_502' }));
   });
 

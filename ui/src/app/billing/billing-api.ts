@@ -2,7 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { map } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { PaymentSummary, TeleconsultationSummary } from '#protocol/live';
+import type { PaymentSummary } from '#protocol/live';
 import { ApiError } from '../shared/api-error';
 
 /** `GET /api/live/{id}/practitioner/invoice`: what the "€ Facture" dialog offers. */
@@ -16,15 +16,6 @@ export interface InvoiceSettings {
   /** True without a Stripe account: payments are simulated. */
   readonly sandbox: boolean;
   /** The teleconsultation's current request, if any. */
-  readonly payment: PaymentSummary | null;
-}
-
-/** One row of the practitioner's payments follow-up. */
-export interface PaymentListItem {
-  readonly teleconsultationId: string;
-  readonly startsAt: string;
-  readonly status: TeleconsultationSummary['status'];
-  readonly patientName: string;
   readonly payment: PaymentSummary | null;
 }
 
@@ -63,11 +54,6 @@ export class BillingApi {
   /** `POST …/practitioner/invoice/resend`: sends the open request's link again (SMS and email). */
   resendLink(teleconsultationId: string): Observable<PaymentSummary> {
     return this.http.post<{ payment: PaymentSummary }>(`${base(teleconsultationId, 'practitioner')}/invoice/resend`, {}).pipe(map((body) => body.payment));
-  }
-
-  /** `GET …/practitioner/payments`: the practitioner's teleconsultations and their payments, newest first. */
-  payments(teleconsultationId: string): Observable<readonly PaymentListItem[]> {
-    return this.http.get<{ items: PaymentListItem[] }>(`${base(teleconsultationId, 'practitioner')}/payments`).pipe(map((body) => body.items));
   }
 
   /** `GET …/patient/payment`: the payment the patient is asked to make, if any. */

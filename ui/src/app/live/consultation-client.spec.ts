@@ -103,27 +103,45 @@ describe('ConsultationClient', () => {
     expect(messages).toEqual(['state', 'presence', 'admitted', 'denied']);
   });
 
-  for (const [status, key] of [['ended', 'live.ended'], ['cancelled', 'live.cancelled']] as const) {
-    it(`ends with ${key} on a ${status} state or status, closes the socket and stays quiet after`, () => {
-      openAs();
-      latest().serverSends(state('waiting', status));
-      expect(client.endKey()).toBe(key);
-      expect([client.ended(), client.stage()]).toEqual([true, 'ended']);
-      expect(latest().closedWith).toBe(1000);
-      latest().serverSends(JSON.stringify({ type: 'presence', presence: presence('admitted') }));
-      expect(presences).toEqual([]);
-      expect(messages).toEqual([]);
-    });
-  }
-
-  it('ends on a status message too, and keeps the first end', () => {
+  it('ends with live.cancelled on a cancelled state or status, closes the socket and stays quiet after', () => {
     openAs();
-    latest().serverSends('{"type":"status","status":"ended"}');
-    client.end('live.hungUp');
-    expect(client.endKey()).toBe('live.ended');
+    latest().serverSends(state('waiting', 'cancelled'));
+    expect(client.endKey()).toBe('live.cancelled');
+    expect([client.ended(), client.stage()]).toEqual([true, 'ended']);
+    expect(latest().closedWith).toBe(1000);
+    latest().serverSends(JSON.stringify({ type: 'presence', presence: presence('admitted') }));
+    expect(presences).toEqual([]);
+    expect(messages).toEqual([]);
   });
 
-  for (const [code, key] of [[4409, 'live.replaced'], [4401, 'live.linkInvalid'], [4410, 'live.linkInvalid']] as const) {
+  it('shows a finished consultation as ended but keeps the connection, follows it, and comes back to life on a return', async () => {
+    openAs();
+    latest().serverSends(state('admitted'));
+    latest().serverSends('{"type":"status","status":"ended","endedBy":"patient"}');
+    expect([client.finished(), client.endKey(), client.stage(), client.endedBy()]).toEqual([true, 'live.ended', 'ended', 'patient']);
+    expect(latest().closedWith).toBeUndefined();
+    // Still told: the practitioner left, the payment changed.
+    latest().serverSends(JSON.stringify({ type: 'presence', presence: { ...presence('admitted'), practitioner: 'offline' } }));
+    expect(client.presence().practitioner).toBe('offline');
+    expect(messages).toContain('presence');
+    await client.startCall();
+    expect(loads.length).toBe(0);
+    // "Revenir dans la consultation": live again, and a call can start.
+    latest().serverSends('{"type":"status","status":"in_progress","endedBy":null}');
+    expect([client.finished(), client.endKey(), client.stage()]).toEqual([false, null, 'ready']);
+    void client.startCall();
+    expect(loads.length).toBe(1);
+  });
+
+  it('a page over for good after a finish keeps its own reason', () => {
+    openAs();
+    latest().serverSends('{"type":"status","status":"ended"}');
+    client.end('live.replaced');
+    expect(client.endKey()).toBe('live.replaced');
+    expect(latest().closedWith).toBe(1000);
+  });
+
+  for (const [code, key] of [[4409, 'live.replaced'], [4401, 'live.linkInvalid'], [4410, 'live.cancelled']] as const) {
     it(`ends with ${key} when the server closes with ${code}`, () => {
       openAs();
       latest().serverCloses(code);

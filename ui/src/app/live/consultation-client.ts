@@ -1,6 +1,6 @@
 import { DOCUMENT, DestroyRef, Injectable, computed, effect, inject, signal } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import type { ClientMessage, Presence, Role, ServerMessage, SessionSummary, TeleconsultationSummary } from '#protocol/live';
+import type { ClientMessage, Presence, Role, ServerMessage, SessionSummary, TeleconsultationSummary, WaitingInfo } from '#protocol/live';
 import type { ConferenceDriver, JoinOptions } from '../../../../meet/drivers/conference';
 import { ApiError } from '../shared/api-error';
 import { I18n } from '../i18n/i18n';
@@ -43,11 +43,13 @@ export interface CallOptions {
 /**
  * Where the consultation stands for the page: its summary is `loading` or failed (`error`),
  * then the page is `ready` (its own screens: waiting room, device check), in a `call`, or
- * `ended` for good.
+ * `ended`: finished (the live connection stays, for the payment's status and a patient's
+ * return) or over for this page (cancelled, link invalid, replaced: the connection closes).
  */
 export type ConsultationStage = 'loading' | 'error' | 'ready' | 'call' | 'ended';
 
 const NO_ONE: Presence = { practitioner: 'online', patient: 'absent', waitingSince: null };
+const NO_NEWS: WaitingInfo = { delayMinutes: null, delayedAt: null, practitionerBusy: false, deniedMessage: null };
 
 /**
  * One consultation as a live page sees it, for both the practitioner's panel and the
@@ -68,10 +70,13 @@ export class ConsultationClient {
 
   private readonly summarySignal = signal<SessionSummary | null>(null);
   private readonly presenceSignal = signal<Presence>(NO_ONE);
+  private readonly waitingSignal = signal<WaitingInfo>(NO_NEWS);
+  private readonly movedSignal = signal(false);
   private readonly callingSignal = signal(false);
   private readonly driverSignal = signal<ConferenceDriver | null>(null);
   private readonly mediaErrorSignal = signal(false);
   private readonly loadErrorSignal = signal<LoadFailure | null>(null);
+  /** Set when the consultation is over for this page for good (the live connection closes). */
   private readonly endKeySignal = signal<TranslationKey | null>(null);
   private id = '';
   private ownRole: Role = 'patient';
@@ -86,6 +91,10 @@ export class ConsultationClient {
   readonly summary = this.summarySignal.asReadonly();
   /** Where both participants stand in the waiting room. */
   readonly presence = this.presenceSignal.asReadonly();
+  /** What the waiting room is told beside the presence: delay, practitioner busy elsewhere, refusal message. */
+  readonly waiting = this.waitingSignal.asReadonly();
+  /** The agenda moved the appointment while this page was open (the summary has the new time). */
+  readonly moved = this.movedSignal.asReadonly();
   /** True from `startCall()` until the call is left or the consultation ends. */
   readonly calling = this.callingSignal.asReadonly();
   /** The call's driver once loaded (read by the call media). */
@@ -94,10 +103,17 @@ export class ConsultationClient {
   readonly mediaError = this.mediaErrorSignal.asReadonly();
   /** Set when the session summary could not be loaded. */
   readonly loadError = this.loadErrorSignal.asReadonly();
+  /**
+   * The consultation ended (either red phone, the agenda, the conference server): the page
+   * shows its end, while the live connection stays. A patient's return makes it live again.
+   */
+  readonly finished = computed(() => this.summarySignal()?.teleconsultation.status === 'ended' && this.endKeySignal() === null);
+  /** Who ended it, once finished. */
+  readonly endedBy = computed(() => (this.finished() ? this.summarySignal()?.teleconsultation.endedBy ?? null : null));
   /** The text of the end screen once the consultation has ended for this page, else null. */
-  readonly endKey = this.endKeySignal.asReadonly();
-  /** True once the consultation has ended for this page (ended, cancelled, hung up, link invalid…). */
-  readonly ended = computed(() => this.endKeySignal() !== null);
+  readonly endKey = computed<TranslationKey | null>(() => this.endKeySignal() ?? (this.finished() ? 'live.ended' : null));
+  /** True once the consultation has ended for this page (finished, cancelled, hung up, link invalid…). */
+  readonly ended = computed(() => this.endKey() !== null);
   /** Where the consultation stands; each page maps `ready` to its own screens. */
   readonly stage = computed<ConsultationStage>(() => {
     if (this.loadErrorSignal()) return 'error';
@@ -134,7 +150,8 @@ export class ConsultationClient {
     });
     effect(() => {
       const reason = this.socket.endReason();
-      if (reason) this.end(reason === 'replaced' ? 'live.replaced' : 'live.linkInvalid');
+      // 4410 is sent only for a cancelled teleconsultation (an expired link gets 4401).
+      if (reason) this.end(reason === 'replaced' ? 'live.replaced' : reason === 'gone' ? 'live.cancelled' : 'live.linkInvalid');
     });
   }
 
@@ -219,7 +236,7 @@ export class ConsultationClient {
 
   /** Ends the consultation for this page: shows `key`, leaves the call, then closes the live connection. */
   end(key: TranslationKey): void {
-    if (this.ended()) return;
+    if (this.endKeySignal()) return;
     this.endKeySignal.set(key);
     const inCall = this.conference !== null;
     const stopped = this.stopCall();
@@ -228,27 +245,37 @@ export class ConsultationClient {
   }
 
   private handle(message: ServerMessage): void {
-    if (this.ended()) return;
+    if (this.endKeySignal()) return;
     switch (message.type) {
       case 'state':
-        this.summarySignal.update((s) => ({ you: s?.you ?? message.you, teleconsultation: message.teleconsultation, media: message.media }));
+        this.summarySignal.update((s) => ({ you: s?.you ?? message.you, teleconsultation: message.teleconsultation, media: message.media, access: s?.access ?? 'call' }));
+        this.waitingSignal.set(message.waiting);
         if (this.endedStatus(message.teleconsultation.status)) return;
         this.presenceChanged(message.presence);
+        break;
+      case 'waiting':
+        this.waitingSignal.set(message.waiting);
+        break;
+      case 'teleconsultation':
+        this.movedSignal.set(this.summarySignal()?.teleconsultation.startsAt !== message.teleconsultation.startsAt);
+        this.summarySignal.update((s) => (s ? { ...s, teleconsultation: message.teleconsultation } : s));
         break;
       case 'presence':
         this.presenceChanged(message.presence);
         break;
       case 'admitted':
       case 'denied':
+        if (message.type === 'denied') this.waitingSignal.update((w) => ({ ...w, deniedMessage: message.message ?? null }));
         this.presenceChanged({ ...this.presenceSignal(), patient: message.type });
         break;
       case 'status':
-        this.endedStatus(message.status);
+        this.summarySignal.update((s) => (s ? { ...s, teleconsultation: { ...s.teleconsultation, status: message.status, endedBy: message.endedBy ?? s.teleconsultation.endedBy } } : s));
+        if (this.endedStatus(message.status)) return;
         break;
       default:
         break;
     }
-    if (!this.ended()) this.handlers?.message?.(message);
+    if (!this.endKeySignal()) this.handlers?.message?.(message);
   }
 
   private presenceChanged(presence: Presence): void {
@@ -256,12 +283,17 @@ export class ConsultationClient {
     this.handlers?.presence(presence);
   }
 
-  /** Ends on a final status; true when it did. */
+  /**
+   * On a final status: cancelled closes everything; ended leaves the call and keeps the
+   * connection (payment status, a patient's return). True when the page is over for good.
+   */
   private endedStatus(status: TeleconsultationSummary['status']): boolean {
-    if (status === 'cancelled') this.end('live.cancelled');
-    else if (status === 'ended') this.end('live.ended');
-    else return false;
-    return true;
+    if (status === 'cancelled') {
+      this.end('live.cancelled');
+      return true;
+    }
+    if (status === 'ended') void this.stopCall();
+    return false;
   }
 
   private ownName(teleconsultation: TeleconsultationSummary): string {

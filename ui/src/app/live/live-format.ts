@@ -34,3 +34,19 @@ export function contentTypeLabel(contentType: string): string {
   };
   return known[contentType] ?? contentType;
 }
+
+/** A call's length in whole minutes, at least one ("12 minutes", "1 minute"). */
+export function formatDuration(ms: number, language: Language): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  return new Intl.NumberFormat(localeOf(language), { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(minutes);
+}
+
+/** An exact length for the follow-up's table ("12 min 05 s", "1 h 02 min"); "—" while unknown. */
+export function formatElapsed(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  return `${m} min ${String(s).padStart(2, '0')} s`;
+}

@@ -34,6 +34,7 @@ const FINAL_CLOSES: Readonly<Record<number, LiveEndReason>> = { 4401: 'unauthori
 const SERVER_TYPE_SET: Readonly<Record<ServerMessage['type'], true>> = {
   state: true, presence: true, admitted: true, denied: true, signal: true, chat: true, pointer: true, draw: true, drawing: true,
   document: true, camera: true, 'camera-state': true, recording: true, status: true, payment: true, pong: true, error: true,
+  waiting: true, teleconsultation: true,
 };
 const SERVER_TYPES = new Set<string>(Object.keys(SERVER_TYPE_SET));
 

@@ -41,14 +41,16 @@ export class FakeWebSocket implements LiveWebSocket {
 }
 
 /** A session summary as the server sends it, for specs. */
-export function summaryOf(overrides: { role?: Role; status?: TeleconsultationSummary['status']; media?: MediaSettings } = {}): SessionSummary {
+export function summaryOf(overrides: { role?: Role; status?: TeleconsultationSummary['status']; media?: MediaSettings; access?: SessionSummary['access']; endedBy?: TeleconsultationSummary['endedBy'] } = {}): SessionSummary {
   return {
     you: { role: overrides.role ?? 'patient' },
     teleconsultation: {
       id: 'tc_1', status: overrides.status ?? 'scheduled', startsAt: '2026-06-15T08:30:00Z', durationMinutes: 20,
       practitionerName: 'Dr Claire Dubois', patientName: 'Camille M.', timezone: 'Europe/Paris',
+      endedBy: overrides.endedBy ?? null, startedAt: null, endedAt: null, callClosesAt: '2026-06-16T08:50:00Z',
     },
     media: overrides.media ?? { driver: 'p2p', iceServers: [] },
+    access: overrides.access ?? 'call',
   };
 }
 
@@ -152,7 +154,7 @@ export function presenceOf(patient: Presence['patient']): Presence {
 /** A `state` frame as the server sends it on every (re)connection. */
 export function stateFrame(role: Role, patient: Presence['patient'], status: TeleconsultationSummary['status'] = 'scheduled'): string {
   const summary = summaryOf({ role, status });
-  return JSON.stringify({ type: 'state', ...summary, presence: presenceOf(patient) });
+  return JSON.stringify({ type: 'state', ...summary, presence: presenceOf(patient), waiting: { delayMinutes: null, delayedAt: null, practitionerBusy: false, deniedMessage: null } });
 }
 
 /** Lets promises, timers and change detection settle. */

@@ -1,5 +1,4 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild } from '@angular/core';
-import { RouterLink } from '@angular/router';
 import type { PaymentSummary } from '#protocol/live';
 import { BillingApi } from '../billing/billing-api';
 import type { InvoiceSettings } from '../billing/billing-api';
@@ -7,6 +6,7 @@ import { billingErrorMessage } from '../billing/billing-messages';
 import type { BillingMessage } from '../billing/billing-messages';
 import { followLivePayment, nextPayment, paymentStatusKey } from '../billing/live-payment';
 import { amountFieldText, currencySymbol, formatMoney, parseTypedAmount } from '../billing/money';
+import { FollowUpLinkButton } from '../follow-up/follow-up-link-button';
 import { I18n, TranslatePipe } from '../i18n/i18n';
 import type { TranslationKey } from '../i18n/i18n';
 import { LiveSocket } from '../live/live-socket';
@@ -21,7 +21,7 @@ import { LiveSocket } from '../live/live-socket';
  */
 @Component({
   selector: 'tc-invoice',
-  imports: [TranslatePipe, RouterLink],
+  imports: [TranslatePipe, FollowUpLinkButton],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="invoice" [attr.aria-label]="'billing.dialogTitle' | t">
@@ -37,7 +37,7 @@ import { LiveSocket } from '../live/live-socket';
         @if (settings()?.sandbox) {
           <span class="badge" data-testid="sandbox-badge">{{ 'billing.sandbox' | t }}</span>
         }
-        <a class="follow-up" [routerLink]="['/panel', teleconsultationId(), 'payments']">{{ 'billing.followUp' | t }}</a>
+        <tc-follow-up-link-button class="follow-up" [teleconsultationId]="teleconsultationId()" />
       </div>
       @if (inCall() && needsPayment()) {
         <p class="reminder" role="note">{{ 'billing.reminder' | t }}</p>

@@ -61,6 +61,10 @@ describe('PanelPage', () => {
     expect(element.querySelector('h1')?.textContent).toBe('Espace praticien');
     expect(text()).toContain("Camille M. est en salle d'attente");
     button('Refuser')!.click();
+    await settle(fixture);
+    // "Refuser" first offers its messages; the first preset is chosen.
+    expect(sent()).toEqual([]);
+    button('Envoyer le refus')!.click();
     expect(sent()).toEqual(['deny']);
   });
 
@@ -90,33 +94,41 @@ describe('PanelPage', () => {
     expect(driver.calls).toEqual(['join', 'approve k1', 'approve k2']);
   });
 
-  it('is back in the call after a reload while the patient is admitted; after hanging up, stays out until "Reprendre l\'appel"', async () => {
+  it('is back in the call after a reload while the patient is admitted', async () => {
     await render('admitted');
     expect(live.conferences.loaded.length).toBe(1);
-    button('Raccrocher')!.click();
-    await settle(fixture);
-    expect(live.conferences.released.length).toBe(1);
-    expect(text()).toContain('Camille M. est en consultation.');
-    expect(button('Terminer la téléconsultation')).toBeDefined();
-    latest().serverSends(state('admitted'));
-    await settle(fixture);
-    expect(live.conferences.loaded.length).toBe(1);
-    button("Reprendre l'appel")!.click();
-    await settle(fixture);
-    expect(live.conferences.loaded.length).toBe(2);
-    expect(button('Terminer la téléconsultation')).toBeUndefined();
+    expect(live.conferences.released.length).toBe(0);
   });
 
-  it('"Terminer la téléconsultation" asks the connector, whose status ends the page', async () => {
+  it('the red phone ends the consultation for both: "end" sent, the call left, the end shown while the connection stays', async () => {
     await render('admitted');
     button('Raccrocher')!.click();
     await settle(fixture);
-    button('Terminer la téléconsultation')!.click();
     expect(sent()).toEqual(['end']);
-    latest().serverSends('{"type":"status","status":"ended"}');
+    expect(live.conferences.released.length).toBe(1);
+    latest().serverSends('{"type":"status","status":"ended","endedBy":"practitioner"}');
     await settle(fixture);
     expect(text()).toContain('La consultation est terminée.');
-    expect(latest().closedWith).toBe(1000);
+    expect(text()).not.toContain('a raccroché');
+    expect(latest().closedWith).toBeUndefined();
+    // Not back in the call on its own.
+    latest().serverSends(JSON.stringify({ type: 'presence', presence: presenceOf('admitted') }));
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(1);
+  });
+
+  it("ended by the patient's red phone: the call stops and the end says so; the patient's return brings the call back", async () => {
+    await render('admitted');
+    latest().serverSends('{"type":"status","status":"ended","endedBy":"patient"}');
+    await settle(fixture);
+    expect(live.conferences.released.length).toBe(1);
+    expect(element.querySelector('[data-testid=ended-by]')?.textContent).toContain('Camille M. a raccroché.');
+    expect(sent()).toEqual([]);
+    latest().serverSends('{"type":"status","status":"in_progress","endedBy":null}');
+    latest().serverSends(JSON.stringify({ type: 'presence', presence: presenceOf('admitted') }));
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(2);
+    expect(element.querySelector('[data-testid=panel-ended]')).toBeNull();
   });
 
   it('says why the page cannot open (link invalid)', async () => {

@@ -5,6 +5,7 @@ import { I18n, TranslatePipe } from '../i18n/i18n';
 import { CallState, provideCallState } from '../live/call-state';
 import { ConsultationClient } from '../live/consultation-client';
 import { ConsultationHeader } from '../live/consultation-header';
+import { Documents } from '../live/documents/documents';
 import { formatTime } from '../live/live-format';
 import { Invoice } from './invoice';
 import { LocalFile } from './local-file';
@@ -12,18 +13,20 @@ import { PatientCamera } from './patient-camera';
 import { PractitionerCall } from './practitioner-call';
 import { Recorder } from './recording';
 import { PractitionerSettings } from './settings';
+import { DenyPatient, WaitingRoomTools } from './waiting-room-tools';
 
 type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
 
 /**
  * The practitioner's page for one consultation (`/panel/:id`), opened from the agenda's
- * "Rejoindre" link: the waiting room, live, with "Accepter" / "Refuser", then the call.
+ * "Rejoindre" link: the waiting room, live, with "Accepter" / "Refuser", then the call, then
+ * its end (from either red phone), where "€ Facture" still works.
  * The connector records the acceptance before the patient is let in; with Jitsi, the
  * patient's knock in the Jitsi lobby is then approved by this page.
  */
 @Component({
   selector: 'tc-panel-page',
-  imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice],
+  imports: [TranslatePipe, ConsultationHeader, PractitionerCall, Invoice, DenyPatient, WaitingRoomTools],
   providers: [provideCallState(), LocalFile, PatientCamera, Recorder, PractitionerSettings],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -56,17 +59,12 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
           @if (presence().patient === 'waiting') {
             <div class="actions">
               <button type="button" class="primary" (click)="admitPatient()">{{ 'panel.admit' | t }}</button>
-              <button type="button" (click)="denyPatient()">{{ 'panel.deny' | t }}</button>
+              <tc-deny-patient />
             </div>
           }
+          <tc-waiting-room-tools />
           @if (presence().patient === 'admitted') {
             <button type="button" class="primary" (click)="rejoinCall()">{{ 'panel.rejoin' | t }}</button>
-          }
-          @if (callLeft()) {
-            <p class="end">
-              <button type="button" (click)="endConsultation()">{{ 'panel.endConsultation' | t }}</button>
-              <small>{{ 'panel.endConsultationHint' | t }}</small>
-            </p>
           }
         </section>
       }
@@ -77,9 +75,24 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
         @if (client.mediaError()) {
           <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
         }
+        @if (uploadWarning()) {
+          <div class="notice" role="alert" data-testid="upload-warning">
+            <p>{{ 'end.uploading' | t }}</p>
+            <button type="button" (click)="hangUp()">{{ 'end.hangUpAnyway' | t }}</button>
+            <button type="button" (click)="uploadWarning.set(false)">{{ 'end.keepCall' | t }}</button>
+          </div>
+        }
       }
       @case ('ended') {
-        <p role="status">{{ client.endKey() ?? 'live.ended' | t }}</p>
+        <section class="ended" aria-labelledby="ended-title" data-testid="panel-ended">
+          <h2 id="ended-title" role="status">{{ client.endKey() ?? 'live.ended' | t }}</h2>
+          @if (client.finished()) {
+            @if (client.endedBy() === 'patient') {
+              <p data-testid="ended-by">{{ 'end.byPatient' | t: { name: patientName() } }}</p>
+            }
+            <p class="hint">{{ 'end.invoiceAfter' | t }}</p>
+          }
+        </section>
       }
     }
     @if (showInvoice()) {
@@ -93,7 +106,11 @@ type Phase = 'loading' | 'error' | 'room' | 'call' | 'ended';
     .actions { display: flex; gap: var(--space-2); flex-wrap: wrap; }
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); }
     .error { color: var(--color-danger); }
-    .end { display: flex; gap: var(--space-2); align-items: center; flex-wrap: wrap; margin-top: var(--space-3); }
+    .ended { padding: var(--space-3); border: 1px solid var(--color-border); border-radius: var(--radius); background: var(--color-surface); }
+    .ended h2 { margin-top: 0; }
+    .hint { color: var(--color-text-muted); }
+    .notice { display: flex; gap: var(--space-2); align-items: center; flex-wrap: wrap; padding: var(--space-2); border: 1px solid var(--color-danger); border-radius: var(--radius); background: var(--color-surface); }
+    .notice p { margin: 0; flex: 1 1 16rem; }
   `,
 })
 export class PanelPage {
@@ -117,8 +134,10 @@ export class PanelPage {
   protected readonly presence = this.client.presence;
   /** The practitioner hung up: do not re-enter the call by itself. */
   private leftCall = false;
-  /** The practitioner hung up: the page offers to end the teleconsultation. */
-  protected readonly callLeft = signal(false);
+  /** "Un document est encore en cours d'envoi": asked once before the red phone takes effect. */
+  protected readonly uploadWarning = signal(false);
+  private uploadWarned = false;
+  private readonly documents = inject(Documents);
   /** A knock in the media lobby (jitsi) not yet approved because the connector has not admitted yet. */
   private pendingKnock: Knock | null = null;
   private readonly invoice = viewChild(Invoice);
@@ -154,44 +173,46 @@ export class PanelPage {
       const id = this.id();
       untracked(() => this.client.open(id, 'practitioner', { presence: (presence) => this.followPresence(presence) }));
     });
+    // Ended from the other side (the patient's red phone): a recording running is saved.
+    effect(() => {
+      if (this.client.finished()) untracked(() => void this.recorder.stop());
+    });
   }
 
   /** "Accepter": joins the call (camera first, so no media signal is missed), then has the connector admit the patient. */
   async admitPatient(): Promise<void> {
     this.leftCall = false;
-    this.callLeft.set(false);
     await this.startCall();
     this.client.send({ type: 'admit' });
-  }
-
-  /** "Refuser". */
-  denyPatient(): void {
-    this.client.send({ type: 'deny' });
   }
 
   /** Back into a call the patient is still admitted to (the practitioner is never locked out). */
   async rejoinCall(): Promise<void> {
     this.leftCall = false;
-    this.callLeft.set(false);
     await this.startCall();
   }
 
-  /** "Terminer la téléconsultation": the connector records the end and sends the closing message. */
-  endConsultation(): void {
-    this.client.send({ type: 'end' });
-  }
-
-  /** Leaves the call; the waiting room stays open. */
+  /**
+   * The red phone ("Raccrocher"): ends the consultation for both; the connector records the
+   * end and sends the closing messages. Asked once before: no invoice sent, a document still
+   * on its way.
+   */
   async hangUp(): Promise<void> {
     // "Pensez à demander le paiement avant de raccrocher": once, when nothing was requested.
     // The reminder is in the patient's tab of the call: shown first, so that its dialog can open.
     this.practitionerCall()?.select('patient');
     if (this.invoice()?.remindBeforeHangUp()) return;
+    if (this.documents.uploading() && !this.uploadWarned) {
+      this.uploadWarned = true;
+      this.uploadWarning.set(true);
+      return;
+    }
+    this.uploadWarning.set(false);
     // Hanging up stops a recording and saves its file first.
     await this.recorder.stop();
     this.leftCall = true;
-    this.callLeft.set(true);
     this.pendingKnock = null;
+    this.client.send({ type: 'end' });
     await this.client.stopCall();
   }
 

@@ -1,5 +1,7 @@
+import { DOCUMENT } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, effect, inject, output, signal, viewChild } from '@angular/core';
 import { TranslatePipe } from '../i18n/i18n';
+import { allowSteps, deviceProblemOf, helpBrowserName, helpBrowserOf, type DeviceProblem } from './device-help';
 
 interface DeviceOption {
   id: string;
@@ -18,9 +20,25 @@ interface DeviceOption {
     <section class="device-check" aria-labelledby="device-check-title">
       <h2 id="device-check-title">{{ 'patient.deviceCheck' | t }}</h2>
       <video #preview class="preview" autoplay playsinline muted [attr.aria-label]="'live.selfView' | t"></video>
-      @if (failed()) {
-        <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
-        <button type="button" (click)="startPreview()">{{ 'live.retry' | t }}</button>
+      @if (problem(); as problem) {
+        <div class="help" role="alert" data-testid="device-help">
+          <p class="error">{{ (problem === 'blocked' ? 'deviceCheck.blocked' : 'deviceCheck.missing') | t }}</p>
+          @if (problem === 'blocked') {
+            <p>{{ 'deviceCheck.howTo' | t: { browser: browserName } }}</p>
+            <ol>
+              @for (step of steps; track step) {
+                <li>{{ step | t }}</li>
+              }
+            </ol>
+          }
+        </div>
+        <button type="button" (click)="startPreview()">{{ 'deviceCheck.retry' | t }}</button>
+      } @else {
+        <div class="level">
+          <span id="mic-level-label">{{ 'deviceCheck.level' | t }}</span>
+          <meter min="0" max="100" [value]="level()" aria-labelledby="mic-level-label" aria-describedby="mic-level-hint" data-testid="mic-level"></meter>
+          <small id="mic-level-hint">{{ 'deviceCheck.levelHint' | t }}</small>
+        </div>
       }
       <label>
         {{ 'live.camera' | t }}
@@ -45,7 +63,10 @@ interface DeviceOption {
     .preview { width: 100%; max-height: 40dvh; background: #000; border-radius: var(--radius); transform: scaleX(-1); }
     label { display: grid; gap: var(--space-1); }
     select { min-height: var(--tap-size); }
-    .error { color: var(--color-danger); }
+    .error { color: var(--color-danger); font-weight: 600; }
+    .help ol { margin: 0; padding-left: var(--space-4); display: grid; gap: var(--space-1); }
+    .level { display: grid; gap: var(--space-1); }
+    meter { width: 100%; height: 1rem; }
   `,
 })
 export class DeviceCheck {
@@ -57,8 +78,15 @@ export class DeviceCheck {
   protected readonly microphones = signal<DeviceOption[]>([]);
   protected readonly cameraId = signal('');
   protected readonly microphoneId = signal('');
-  protected readonly failed = signal(false);
+  /** Why the camera or microphone could not be opened, or null. */
+  protected readonly problem = signal<DeviceProblem | null>(null);
+  /** The microphone's level, 0..100. */
+  protected readonly level = signal(0);
+  private readonly browser = helpBrowserOf(inject(DOCUMENT).defaultView?.navigator.userAgent ?? '');
+  protected readonly browserName = helpBrowserName(this.browser);
+  protected readonly steps = allowSteps(this.browser);
   private stream: MediaStream | null = null;
+  private meter: { context: AudioContext; frame: number } | null = null;
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.stop());
@@ -73,7 +101,7 @@ export class DeviceCheck {
     this.stop();
     const media = navigator.mediaDevices;
     if (!media) {
-      this.failed.set(true);
+      this.problem.set('missing');
       return;
     }
     try {
@@ -83,8 +111,9 @@ export class DeviceCheck {
         video: camera ? { deviceId: { exact: camera } } : true,
         audio: microphone ? { deviceId: { exact: microphone } } : true,
       });
-      this.failed.set(false);
+      this.problem.set(null);
       this.preview().nativeElement.srcObject = this.stream;
+      this.measure(this.stream);
       const devices = await media.enumerateDevices();
       const options = (kind: MediaDeviceKind) => devices.filter((d) => d.kind === kind).map((d, i) => ({ id: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
       this.cameras.set(options('videoinput'));
@@ -92,8 +121,8 @@ export class DeviceCheck {
       this.cameraId.set(this.stream.getVideoTracks()[0]?.getSettings().deviceId ?? '');
       this.microphoneId.set(this.stream.getAudioTracks()[0]?.getSettings().deviceId ?? '');
       this.emit();
-    } catch {
-      this.failed.set(true);
+    } catch (error) {
+      this.problem.set(deviceProblemOf(error));
     }
   }
 
@@ -113,8 +142,34 @@ export class DeviceCheck {
     this.chosen.emit({ cameraId: this.cameraId() || undefined, microphoneId: this.microphoneId() || undefined });
   }
 
+  /** Follows the microphone's loudness (an AnalyserNode's time-domain peak) once per frame. */
+  private measure(stream: MediaStream): void {
+    if (!stream.getAudioTracks().length || typeof AudioContext === 'undefined') return;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 512;
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Uint8Array(analyser.fftSize);
+    const meter = { context, frame: 0 };
+    const tick = () => {
+      analyser.getByteTimeDomainData(samples);
+      let peak = 0;
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128));
+      this.level.set(Math.min(100, Math.round((peak / 128) * 200)));
+      meter.frame = requestAnimationFrame(tick);
+    };
+    meter.frame = requestAnimationFrame(tick);
+    this.meter = meter;
+  }
+
   private stop(): void {
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
+    if (this.meter) {
+      cancelAnimationFrame(this.meter.frame);
+      void this.meter.context.close().catch(() => undefined);
+      this.meter = null;
+    }
+    this.level.set(0);
   }
 }

@@ -118,13 +118,52 @@ describe('PatientPage', () => {
     expect(latest().closedWith).toBe(1000);
   });
 
-  it('hangs up for good: the end screen says so and the driver is released', async () => {
+  it("the red phone ends it for both: \"end\" sent, the driver released, the consultation space shown; a patient who hung up can come back", async () => {
     await render();
     latest().serverSends(state('admitted'));
     await settle(fixture);
     button('Raccrocher')!.click();
     await settle(fixture);
-    expect(element.querySelector('[data-testid=end-screen]')?.textContent).toBe('Vous avez quitté la consultation.');
+    expect(sent()).toEqual(['end']);
     expect(live.conferences.released.length).toBe(1);
+    latest().serverSends('{"type":"status","status":"ended","endedBy":"patient"}');
+    await settle(fixture);
+    flushCallRequests(backend, 'patient');
+    await settle(fixture);
+    expect(element.querySelector('[data-testid=consultation-space]')).not.toBeNull();
+    expect(text()).toContain('La téléconsultation est terminée');
+    // The practitioner is still there: "Revenir dans la consultation".
+    button('Revenir dans la consultation')!.click();
+    expect(sent()).toEqual(['end', 'return']);
+    latest().serverSends('{"type":"status","status":"in_progress","endedBy":null}');
+    latest().serverSends('{"type":"admitted"}');
+    await settle(fixture);
+    expect(live.conferences.loaded.length).toBe(2);
+  });
+
+  it('offers no return once the practitioner has left, nor after their own red phone', async () => {
+    await render();
+    latest().serverSends(state('admitted'));
+    await settle(fixture);
+    latest().serverSends('{"type":"status","status":"ended","endedBy":"practitioner"}');
+    await settle(fixture);
+    flushCallRequests(backend, 'patient');
+    await settle(fixture);
+    expect(text()).toContain('La téléconsultation est terminée');
+    expect(button('Revenir dans la consultation')).toBeUndefined();
+  });
+
+  it('opens on the consultation space after the call window, without the device check', async () => {
+    fixture = TestBed.createComponent(PatientPage);
+    fixture.componentRef.setInput('id', 'tc_1');
+    element = fixture.nativeElement as HTMLElement;
+    await fixture.whenStable();
+    backend.expectOne('/api/live/tc_1/patient/session').flush(summaryOf({ access: 'space', status: 'ended' }));
+    await settle(fixture);
+    flushCallRequests(backend, 'patient');
+    await settle(fixture);
+    expect(element.querySelector('[data-testid=consultation-space]')).not.toBeNull();
+    expect(text()).toContain('Votre téléconsultation');
+    expect(button("Rejoindre la salle d'attente")).toBeUndefined();
   });
 });

@@ -7,9 +7,11 @@ import { ConsultationHeader } from '../live/consultation-header';
 import { CameraCommands } from './camera-commands';
 import { DeviceCheck } from './device-check';
 import { PatientCall } from './patient-call';
+import { ConsultationSpace } from './consultation-space';
 import { PatientPayment } from './payment';
+import { appointmentOnLaterDay, ComeBackLater, PatientDenial, PatientWaitingRoom } from './waiting-room';
 
-type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
+type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended' | 'space';
 
 /**
  * The patient's page (`/patient/:id`), phone first: the appointment, a device check, the
@@ -18,21 +20,22 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
  */
 @Component({
   selector: 'tc-patient-page',
-  imports: [TranslatePipe, ConsultationHeader, PatientCall, DeviceCheck, PatientPayment],
+  imports: [TranslatePipe, ConsultationHeader, PatientCall, DeviceCheck, PatientPayment, ConsultationSpace, PatientWaitingRoom, PatientDenial, ComeBackLater],
   providers: [provideCallState(), CameraCommands],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <tc-consultation-header [title]="'patient.title'" />
     @switch (phase()) {
       @case ('check') {
-        <tc-device-check (chosen)="devices.set($event)" />
-        <button type="button" class="primary" (click)="joinWaitingRoom()">{{ 'patient.joinWaitingRoom' | t }}</button>
+        @if (laterDay()) {
+          <tc-come-back-later />
+        } @else {
+          <tc-device-check (chosen)="devices.set($event)" />
+          <button type="button" class="primary" (click)="joinWaitingRoom()">{{ 'patient.joinWaitingRoom' | t }}</button>
+        }
       }
       @case ('waiting') {
-        <div class="waiting" role="status" aria-live="polite">
-          <p class="waiting-title">{{ 'patient.waiting' | t }}</p>
-          <p>{{ 'patient.waitingHint' | t }}</p>
-        </div>
+        <tc-patient-waiting-room />
       }
       @case ('call') {
         <!-- The call's tools load once the call starts: the link and the waiting room stay light on a phone. -->
@@ -45,19 +48,26 @@ type Phase = 'loading' | 'error' | 'check' | 'waiting' | 'call' | 'ended';
           <p class="error" role="alert">{{ 'live.mediaError' | t }}</p>
         }
       }
+      @case ('space') {
+        <!-- The end of the call, and the same link afterwards: loaded when shown. -->
+        @defer (on immediate) {
+          <tc-consultation-space [teleconsultationId]="id()" [justEnded]="client.finished() && summaryAccess() === 'call'" (returnToCall)="returnToCall()" />
+        } @loading (minimum 0ms) {
+          <p role="status">{{ 'live.loading' | t }}</p>
+        }
+      }
       @case ('ended') {
         <p class="ended" role="status" data-testid="end-screen">{{ client.endKey() ?? 'live.ended' | t }}</p>
+        <tc-patient-denial />
       }
     }
-    @if (phase() !== 'loading' && phase() !== 'error') {
+    @if (phase() !== 'loading' && phase() !== 'error' && phase() !== 'space') {
       <tc-patient-payment [teleconsultationId]="id()" [ended]="phase() === 'ended'" />
     }
   `,
   styles: `
     .error { color: var(--color-danger); }
     .primary { background: var(--color-accent); color: var(--color-on-accent); border-color: var(--color-accent); width: 100%; margin-top: var(--space-3); }
-    .waiting { padding: var(--space-4); border: 1px solid var(--color-border); border-radius: var(--radius); background: var(--color-surface); text-align: center; }
-    .waiting-title { font-size: 1.25rem; font-weight: 600; }
   `,
 })
 export class PatientPage {
@@ -73,11 +83,19 @@ export class PatientPage {
 
   /** The patient announced themselves in the waiting room (or the server says they are in it). */
   private readonly inWaitingRoom = signal(false);
+  protected readonly summaryAccess = computed(() => this.client.summary()?.access ?? 'call');
+  /** Hung up: the end shows at once, before the server's word. */
+  private readonly hungUp = signal(false);
   protected readonly phase = computed<Phase>(() => {
     const stage = this.client.stage();
+    // Finished (by either side), or the link opened after the call's window: the consultation space.
+    if (this.client.finished() || (stage !== 'loading' && stage !== 'error' && !this.client.endKey() && this.summaryAccess() === 'space')) return 'space';
+    if (this.hungUp() && stage !== 'ended') return 'space';
     if (stage !== 'ready') return stage;
     return this.inWaitingRoom() ? 'waiting' : 'check';
   });
+  /** The appointment is on a later day: the page says when to come back instead of the device check. */
+  protected readonly laterDay = appointmentOnLaterDay(this.client);
   protected readonly devices = signal<{ cameraId?: string; microphoneId?: string }>({});
   private wantsToWait = false;
 
@@ -103,13 +121,24 @@ export class PatientPage {
     this.inWaitingRoom.set(true);
   }
 
-  /** Leaves the call for good. */
+  /** The red phone: ends the consultation for both; without a connection, leaves it on this side. */
   async hangUp(): Promise<void> {
-    this.client.end('live.hungUp');
+    if (!this.client.send({ type: 'end' })) {
+      this.client.end('live.hungUp');
+      return;
+    }
+    this.hungUp.set(true);
+    await this.client.stopCall();
+  }
+
+  /** "Revenir dans la consultation": the server lets the patient back in, and the call starts again. */
+  returnToCall(): void {
+    this.hungUp.set(false);
+    this.client.send({ type: 'return' });
   }
 
   private followPresence(presence: PatientPresence): void {
-    if (presence === 'admitted') void this.startCall();
+    if (presence === 'admitted' && !this.hungUp()) void this.startCall();
     else if (presence === 'denied') this.client.end('patient.denied');
     else if (presence === 'waiting') this.inWaitingRoom.set(true);
   }

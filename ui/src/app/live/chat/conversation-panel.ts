@@ -34,6 +34,7 @@ import { Conversation, MAX_MESSAGE_LENGTH } from './conversation';
         <li class="entry mine sending"><span class="who">{{ 'chat.you' | t }}</span><p class="text">{{ text }}</p></li>
       }
     </ol>
+    @if (composer()) {
     <tc-upload-list />
     <form class="composer" (submit)="send($event, box)">
       <label class="visually-hidden" [attr.for]="boxId">{{ 'chat.placeholder' | t }}</label>
@@ -45,6 +46,7 @@ import { Conversation, MAX_MESSAGE_LENGTH } from './conversation';
     </form>
     @if (notSent) {
       <p class="error" role="alert">{{ 'chat.notSent' | t }}</p>
+    }
     }
   `,
   styles: `
@@ -67,6 +69,8 @@ import { Conversation, MAX_MESSAGE_LENGTH } from './conversation';
 export class ConversationPanel {
   /** The other participant's name, shown on their entries. */
   readonly peerName = input.required<string>();
+  /** The box to write and "Partager un fichier" (not in the consultation space, after the end). */
+  readonly composer = input(true);
   protected readonly conversation = inject(Conversation);
   private readonly client = inject(ConsultationClient);
   private readonly i18n = inject(I18n);
