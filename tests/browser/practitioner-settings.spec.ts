@@ -91,21 +91,6 @@ async function receivedKbps(page: Page, ms = 3000): Promise<number> {
   }, ms);
 }
 
-/** Keeps a list of the page's peer connections (`window.tcPeerConnections`), for their statistics. */
-async function watchPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const list: RTCPeerConnection[] = [];
-    (window as unknown as { tcPeerConnections: RTCPeerConnection[] }).tcPeerConnections = list;
-    const Original = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Original {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        list.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
-}
-
 describe('"Réglages" on the panel, seen on the patient\'s phone, in Chromium (three fake cameras)', () => {
   const { t, hub } = useAppWithHub(async () => { await ensureUiBuilt(); return {}; });
   const chrome = useCallBrowser({ cameras: 3 });
@@ -180,7 +165,7 @@ describe('"Réglages" on the panel, seen on the patient\'s phone, in Chromium (t
   }, 240_000);
 
   it('caps the bit rate of the video the phone receives to the chosen bandwidth, and "Automatique" lifts the cap', async () => {
-    const { practitioner, patient } = await startCall(t, hub, chrome, { patientInit: watchPeerConnections });
+    const { practitioner, patient } = await startCall(t, hub, chrome);
     // The sender ramps up to its free rate first (the fake camera's picture needs about 450 kbit/s).
     const free = await eventually(async () => {
       const kbps = await receivedKbps(patient, 2000);

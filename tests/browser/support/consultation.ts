@@ -69,6 +69,23 @@ export async function mainVideoSize(page: Page, source?: 'peer' | 'peer-screen' 
   });
 }
 
+/** Keeps a list of the page's peer connections (`window.tcPeerConnections`), for their statistics; once per page. */
+export async function watchPeerConnections(target: Page | BrowserContext): Promise<void> {
+  await target.addInitScript(() => {
+    const holder = window as unknown as { tcPeerConnections?: RTCPeerConnection[] };
+    if (holder.tcPeerConnections) return;
+    const list: RTCPeerConnection[] = [];
+    holder.tcPeerConnections = list;
+    const Original = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        list.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+}
+
 /** Makes a teleconsultation through the agenda webhook, opens both links, admits the patient, and waits for video both ways. */
 export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts }: CallBrowser, sizes: CallSizes = {}): Promise<CallPages> {
   const appointment = hub.upsert(hub.makeAppointment({ startsAt: new Date().toISOString() }));
@@ -82,6 +99,8 @@ export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts 
     browser.newContext({ locale: 'fr-FR', viewport: sizes.patient ?? { width: 390, height: 780 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, acceptDownloads: true }),
   ]);
   contexts.push(practitionerContext, patientContext);
+  // Their peer connections' statistics explain a call that does not start.
+  await Promise.all([watchPeerConnections(practitionerContext), watchPeerConnections(patientContext)]);
   const practitioner = await practitionerContext.newPage();
   const patient = await patientContext.newPage();
   if (sizes.patientPermissions) {
@@ -135,17 +154,31 @@ export async function pictureRect(page: Page, selector: string): Promise<{ left:
   }, selector);
 }
 
-/** What a page's large video holds and the start of its text, to explain a failure. */
+/** What a page's large video holds, its video statistics and the start of its text, to explain a failure. */
 async function screenState(page: Page): Promise<string> {
-  return page.evaluate(() => {
+  return page.evaluate(async () => {
     const video = document.querySelector('[data-testid=main-video]') as HTMLVideoElement | null;
     const stream = video?.srcObject as MediaStream | null | undefined;
     // muted: no media arriving on the track; paused / readyState: the element's side.
     const own = Array.from(document.querySelectorAll('video')).map((v) => v.srcObject as MediaStream | null).filter((m) => m && m !== stream);
+    // The video side of each peer connection: what was captured, encoded, sent, received and decoded.
+    const peers = (window as unknown as { tcPeerConnections?: RTCPeerConnection[] }).tcPeerConnections ?? [];
+    const stats = await Promise.all(peers.map(async (pc) => {
+      const lines: string[] = [`${pc.connectionState}/${pc.signalingState}`];
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+        if (r['kind'] !== 'video') return;
+        if (r['type'] === 'media-source') lines.push(`source frames=${r['frames']} ${r['width']}x${r['height']}`);
+        if (r['type'] === 'outbound-rtp') lines.push(`out encoded=${r['framesEncoded']} sent=${r['bytesSent']} limit=${r['qualityLimitationReason']} active=${r['active']}`);
+        if (r['type'] === 'inbound-rtp') lines.push(`in packets=${r['packetsReceived']} decoded=${r['framesDecoded']} bytes=${r['bytesReceived']}`);
+      });
+      pc.getTransceivers().forEach((t) => lines.push(`${t.mid}:${t.currentDirection}:${t.sender.track?.kind ?? '-'}:${t.sender.track?.readyState ?? ''}`));
+      return lines.join(', ');
+    }));
     return JSON.stringify({
       source: video?.dataset['source'], width: video?.videoWidth, paused: video?.paused, readyState: video?.readyState,
       tracks: stream?.getTracks().map((t) => `${t.kind}:${t.readyState}${t.muted ? ':muted' : ''}`),
       others: own.flatMap((m) => m!.getVideoTracks().map((t) => `${t.label}:${t.readyState}${t.muted ? ':muted' : ''}`)),
+      peers: stats,
       text: document.body.innerText.slice(0, 200),
     });
   }).catch(() => 'unreadable');

@@ -1,5 +1,5 @@
 import { DOCUMENT } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, effect, inject, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, effect, inject, output, signal, untracked, viewChild } from '@angular/core';
 import { TranslatePipe } from '../i18n/i18n';
 import { allowSteps, deviceProblemOf, helpBrowserName, helpBrowserOf, type DeviceProblem } from './device-help';
 
@@ -11,6 +11,10 @@ interface DeviceOption {
 /**
  * The device check before the waiting room: a camera preview and the choice of camera and
  * microphone. The preview stops when the component goes (the call takes the devices next).
+ *
+ * A choice counts at once (the call opens what was chosen even if the patient goes on before
+ * the preview follows), and only the latest preview holds the devices: a preview still opening
+ * when the patient chooses again, or leaves, lets its devices go as soon as it has them.
  */
 @Component({
   selector: 'tc-device-check',
@@ -86,18 +90,26 @@ export class DeviceCheck {
   protected readonly browserName = helpBrowserName(this.browser);
   protected readonly steps = allowSteps(this.browser);
   private stream: MediaStream | null = null;
+  /** Counts the previews started (and the end): a preview that is no longer the latest gives up. */
+  private previews = 0;
   private meter: { context: AudioContext; frame: number } | null = null;
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.stop());
+    inject(DestroyRef).onDestroy(() => {
+      this.previews++;
+      this.stop();
+    });
+    // Once the video element is there; the choices restart the preview themselves.
     effect(() => {
       this.preview();
-      void this.startPreview();
+      untracked(() => void this.startPreview());
     });
   }
 
   /** (Re)starts the preview with the chosen devices and lists the devices. */
   async startPreview(): Promise<void> {
+    const preview = ++this.previews;
+    const latest = () => preview === this.previews;
     this.stop();
     const media = navigator.mediaDevices;
     if (!media) {
@@ -107,34 +119,42 @@ export class DeviceCheck {
     try {
       const camera = this.cameraId();
       const microphone = this.microphoneId();
-      this.stream = await media.getUserMedia({
+      const stream = await media.getUserMedia({
         video: camera ? { deviceId: { exact: camera } } : true,
         audio: microphone ? { deviceId: { exact: microphone } } : true,
       });
+      if (!latest()) {
+        for (const track of stream.getTracks()) track.stop();
+        return;
+      }
+      this.stream = stream;
       this.problem.set(null);
-      this.preview().nativeElement.srcObject = this.stream;
-      this.measure(this.stream);
+      this.preview().nativeElement.srcObject = stream;
+      this.measure(stream);
       const devices = await media.enumerateDevices();
+      if (!latest()) return;
       const options = (kind: MediaDeviceKind) => devices.filter((d) => d.kind === kind).map((d, i) => ({ id: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
       this.cameras.set(options('videoinput'));
       this.microphones.set(options('audioinput'));
-      this.cameraId.set(this.stream.getVideoTracks()[0]?.getSettings().deviceId ?? '');
-      this.microphoneId.set(this.stream.getAudioTracks()[0]?.getSettings().deviceId ?? '');
+      this.cameraId.set(stream.getVideoTracks()[0]?.getSettings().deviceId ?? '');
+      this.microphoneId.set(stream.getAudioTracks()[0]?.getSettings().deviceId ?? '');
       this.emit();
     } catch (error) {
-      this.problem.set(deviceProblemOf(error));
+      if (latest()) this.problem.set(deviceProblemOf(error));
     }
   }
 
   /** Switches the preview to another camera. */
   chooseCamera(id: string): void {
     this.cameraId.set(id);
+    this.emit();
     void this.startPreview();
   }
 
   /** Switches to another microphone. */
   chooseMicrophone(id: string): void {
     this.microphoneId.set(id);
+    this.emit();
     void this.startPreview();
   }
 
