@@ -106,7 +106,8 @@ function ended(c: CopyContext): MessageCopy {
   const paragraphs = [`Your teleconsultation of ${c.at.date} with ${c.practitioner} has ended. Thank you.`];
   const actions: MessageCopy['actions'] = [];
   const payTail: SmsParts = c.paymentUrl ? [` Payment${c.amount ? ` (${c.amount})` : ''}: `, link(c.paymentUrl)] : [];
-  const docsTail: SmsParts = c.documentsUrl ? [' Documents: ', link(c.documentsUrl)] : [];
+  // Without a documents link, the patient's own link: the consultation space holds them.
+  const docsTail: SmsParts = c.documentsUrl ? [' Documents: ', link(c.documentsUrl)] : c.patientUrl ? [' Your consultation: ', link(c.patientUrl)] : [];
   if (c.paymentUrl) {
     paragraphs.push(`To pay for the teleconsultation${c.amount ? ` (${c.amount})` : ''}, click the link below.`);
     actions.push({ label: 'Pay for the teleconsultation', url: c.paymentUrl });

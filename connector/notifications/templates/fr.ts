@@ -111,7 +111,8 @@ function ended(c: CopyContext): MessageCopy {
   const paragraphs = [`Votre téléconsultation du ${c.at.date} avec ${c.practitioner} est terminée. Merci de votre confiance.`];
   const actions: MessageCopy['actions'] = [];
   const payTail: SmsParts = c.paymentUrl ? [` Paiement${c.amount ? ` (${c.amount})` : ''} : `, link(c.paymentUrl)] : [];
-  const docsTail: SmsParts = c.documentsUrl ? [` Documents : `, link(c.documentsUrl)] : [];
+  // Without a documents link, the patient's own link: the consultation space holds them.
+  const docsTail: SmsParts = c.documentsUrl ? [` Documents : `, link(c.documentsUrl)] : c.patientUrl ? [' Votre consultation : ', link(c.patientUrl)] : [];
   if (c.paymentUrl) {
     paragraphs.push(`Pour effectuer le paiement de la téléconsultation${c.amount ? ` (${c.amount})` : ''}, cliquez sur le lien ci-dessous.`);
     actions.push({ label: 'Payer la téléconsultation', url: c.paymentUrl });

@@ -157,6 +157,9 @@ describe('renderMessage: words and links', () => {
     const space = renderMessage('ended', longVars({ paymentUrl: undefined, documentsUrl: undefined, amount: undefined }), 'fr');
     expect(space.email.text).toContain(`${BASE}/p/${TOKEN}`);
     expect(space.email.text).toContain('Retrouver ma consultation');
+    expect(space.sms).toContain(`Votre consultation : ${BASE}/p/${TOKEN}`);
+    expect(renderMessage('ended', longVars({ paymentUrl: undefined, documentsUrl: undefined, amount: undefined }), 'en').sms).toContain(`Your consultation: ${BASE}/p/${TOKEN}`);
+    expect(both.sms).not.toContain(`${BASE}/p/${TOKEN}`);
     expect(renderMessage('ended', longVars(), 'fr').email.text).not.toContain(`${BASE}/p/${TOKEN}`);
     expect(none.sms).toBe('Centre médical pluridisciplinaire du Val-de-Marne : Votre téléconsultation avec Dr Jean-Baptiste de La Rochefoucauld-Montmorency est terminée.');
 
