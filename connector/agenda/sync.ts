@@ -24,6 +24,8 @@ export const RECONCILE_QUEUE = 'agenda-reconcile';
 const WATERMARK_KEY = 'agenda.updatedSince';
 /** Re-read a little before the last change seen: clocks differ and pages race with writes. */
 const WATERMARK_OVERLAP_MS = 5 * 60_000;
+/** Pages of a reconciliation applied at once, each in its own transaction. */
+const PAGES_IN_FLIGHT = 2;
 
 /** Contributes the payment part of the write-back (the billing module provides it). */
 export type PaymentWriteBack = (q: Database['db'], teleconsultationId: string) => Promise<TeleconsultationWriteBack['payment']>;
@@ -123,10 +125,11 @@ const REPLAN_CHUNK = 1000;
 
 /**
  * Pages through the agenda's changes since the watermark and applies them, a page per
- * transaction (see apply-page.ts): a page is stored whole or not at all, and the watermark
- * moves in the transaction of the page that takes it there, so it never passes an
- * appointment that is not applied. The next page is fetched while one is applied; at most
- * two pages are held at once.
+ * transaction (see apply-page.ts): a page is stored whole or not at all. Two pages are applied
+ * at once and the next one is fetched meanwhile (at most three are held); the watermark moves
+ * once a page and every page before it are stored, so it never passes an appointment that is
+ * not. A failed page stops the run: the page beside it may be stored, and is read again with
+ * the failed one next time (applying a version already applied changes nothing).
  */
 export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{ seen: number; applied: number; replanned: number }> {
   const { db } = deps.database;
@@ -140,21 +143,39 @@ export async function reconcile(deps: AgendaSyncDeps, pageSize = 100): Promise<{
   let newest = Date.parse(since);
   let seen = 0;
   let applied = 0;
-  for await (const page of fetchingAhead(deps.client.pagesUpdatedSince(from, pageSize))) {
-    if (page.length === 0) continue;
-    seen += page.length;
-    for (const a of page) newest = Math.max(newest, Date.parse(a.updatedAt));
-    const next = new Date(Math.max(0, newest - WATERMARK_OVERLAP_MS)).toISOString();
-    const outcomes = await db.transaction(async (tx) => {
-      const done = await applyAppointments(tx, deps.apply, page, { kind: 'system', process: 'reconcile' });
-      if (next > since) {
-        await tx.insert(syncState).values({ key: WATERMARK_KEY, value: next, updatedAt: deps.apply.now() })
-          .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
-      }
-      return done;
-    });
-    if (next > since) since = next;
-    applied += outcomes.filter((o) => o !== 'stale' && o !== 'ignored' && o !== 'unchanged').length;
+  // Two pages are applied at once, each in its own transaction, so that the database commits
+  // one while our process builds the other. The watermark moves after its page has committed
+  // and in page order, never inside a transaction (one waiting on another could wait forever
+  // on a row the other holds): it may lag behind what is stored, which only re-reads a page,
+  // and it never passes an appointment not stored.
+  let marked: Promise<unknown> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
+  try {
+    for await (const page of fetchingAhead(deps.client.pagesUpdatedSince(from, pageSize))) {
+      if (page.length === 0) continue;
+      seen += page.length;
+      for (const a of page) newest = Math.max(newest, Date.parse(a.updatedAt));
+      const next = new Date(Math.max(0, newest - WATERMARK_OVERLAP_MS)).toISOString();
+      const advance = next > since;
+      if (advance) since = next;
+      const stored = db.transaction((tx) => applyAppointments(tx, deps.apply, page, { kind: 'system', process: 'reconcile' }));
+      const mark = Promise.all([marked, stored]).then(async ([, outcomes]) => {
+        applied += outcomes.filter((o) => o !== 'stale' && o !== 'ignored' && o !== 'unchanged').length;
+        if (advance) {
+          await db.insert(syncState).values({ key: WATERMARK_KEY, value: next, updatedAt: deps.apply.now() })
+            .onConflictDoUpdate({ target: syncState.key, set: { value: next, updatedAt: deps.apply.now() } });
+        }
+      });
+      marked = mark;
+      // Awaited below, perhaps after the next page's fetch: a failure meanwhile is not unhandled.
+      mark.catch(() => undefined);
+      inFlight.push(mark);
+      if (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
+    }
+    await Promise.all(inFlight.splice(0));
+  } finally {
+    // On a failure, the pages still in flight end before it is reported.
+    await Promise.allSettled(inFlight);
   }
   deps.log.info({ seen, applied, replanned }, 'agenda reconciliation done');
   return { seen, applied, replanned };
