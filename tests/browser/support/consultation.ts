@@ -131,7 +131,10 @@ export async function startCall(t: TestApp, hub: AgendaHub, { browser, contexts 
   await patient.getByRole('button', { name: "Rejoindre la salle d'attente" }).click({ timeout: 20_000 }).catch(async (error: unknown) => {
     throw new Error(`the patient's page offers no waiting room: ${await screenState(patient)} at ${patient.url()}`, { cause: error });
   });
-  await practitioner.getByRole('button', { name: 'Accepter' }).click();
+  await practitioner.getByRole('button', { name: 'Accepter' }).click().catch(async (error: unknown) => {
+    // Which side lost the knock: the phone's page (still in the waiting room?) and the panel's.
+    throw new Error(`no knock on the panel: patient ${await screenState(patient)}; practitioner ${await screenState(practitioner)}`, { cause: error });
+  });
   // A new peer connection's first decoded frame can take long on a loaded two-core machine.
   await Promise.all([mainVideoSize(patient, 'peer', 45_000), mainVideoSize(practitioner, 'peer', 45_000)]).catch(async (error: unknown) => {
     // What each side shows, for the failure's report (no patient data: fixtures only).
