@@ -212,7 +212,9 @@ describe('production mode', () => {
     for (const value of [env.LINK_SECRET, env.JITSI_APP_SECRET, env.JITSI_EVENTS_TOKEN]) expect(problems.join('\n')).not.toContain(value);
     // The same values are accepted for a first run on a laptop.
     expect(problemsOf({ ...base(), LINK_SECRET: env.LINK_SECRET })).toEqual([]);
-    // Random values pass.
+    // Random values pass, even with a placeholder's letters among others.
+    expect(problemsOf({ ...base(), ...agenda(), AGENDA_WEBHOOK_SECRET: 'whsec_Hq7TodoPz2mXxxxKv9LwN3sR5tY8uB1cD4eF6gJ0=' })).toEqual([]);
+    expect(problemsOf({ ...base(), ...agenda(), AGENDA_WEBHOOK_SECRET: 'whsec_Hq7+todo/Pz2mKv9LwN3sR5tY8uB1cD4eF6gJ0=' }).some((p) => p.startsWith('AGENDA_WEBHOOK_SECRET:'))).toBeTrue();
     expect(problemsOf({ ...base(), ...agenda(), LINK_SECRET: random(), JITSI_DOMAIN: 'meet.example.org', JITSI_APP_ID: 'teleconsult', JITSI_APP_SECRET: random(), JITSI_EVENTS_TOKEN: random() })).toEqual([]);
   });
 

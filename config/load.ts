@@ -182,8 +182,12 @@ function readDocuments(r: Reader): DocumentsConfig {
   };
 }
 
-/** Words that mark a value copied from an example rather than made for this deployment. */
-const PLACEHOLDER = /change[_ -]?me|changeme|placeholder|replace[_ -]?me|your[_ -]|xxxx|todo|dummy|example|default|<.*>/i;
+/**
+ * Words that mark a value copied from an example rather than made for this deployment, as
+ * words (not inside a run of letters): a random base64 value holds `todo` or `xxxx` among
+ * letters about once in ten thousand draws, and must not be refused for it.
+ */
+const PLACEHOLDER = /(?<![a-z])(?:change[_ -]?me|placeholder|replace[_ -]?me|your|x{4,}|todo|dummy|example|default)(?![a-z])|<.*>/i;
 
 /**
  * Why a secret looks weak, or null: a placeholder, or too little variety to be random (an
